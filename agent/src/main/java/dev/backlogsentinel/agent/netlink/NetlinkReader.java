@@ -1,0 +1,163 @@
+package dev.backlogsentinel.agent.netlink;
+
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.ListenerReader;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.ReaderException;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.netns.NetnsDiscovery;
+import dev.backlogsentinel.agent.netns.NetnsProcesses;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * The exact reader: per namespace, a NETLINK_SOCK_DIAG socket and an fd on net.core.somaxconn,
+ * both opened from inside the namespace (setns on the entrance thread) and kept for its lifetime.
+ * idiag_rqueue of a listener is its accept-queue depth and idiag_wqueue its real limit.
+ */
+public final class NetlinkReader implements ListenerReader, AutoCloseable {
+
+    private static final int LISTEN_MASK = 1 << SockDiagSocket.TCP_LISTEN;
+    private static final int SYN_RECV_MASK = 1 << SockDiagSocket.TCP_SYN_RECV;
+    private static final String SOMAXCONN = "/proc/sys/net/core/somaxconn";
+
+    private final Path procRoot;
+    private final NetnsEntrance entrance = new NetnsEntrance();
+
+    public NetlinkReader(Path procRoot) {
+        this.procRoot = procRoot;
+    }
+
+    @Override
+    public ReaderKind kind() {
+        return ReaderKind.NETLINK;
+    }
+
+    @Override
+    public NetnsSource open(NetnsProcesses netns) throws ReaderException {
+        ReaderException last = null;
+        for (int pid : netns.pids()) {
+            String nsPath = procRoot.resolve(Integer.toString(pid)).resolve("ns/net").toString();
+            try {
+                return entrance.inside(nsPath, () -> openInside(netns.key()));
+            } catch (ReaderException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new ReaderException("namespace " + netns.key() + " has no process left");
+    }
+
+    /** Runs inside the namespace: checks it is the one discovery saw, then opens what is kept. */
+    private NetlinkSource openInside(long expectedKey) throws Libc.SyscallException {
+        long here;
+        try {
+            here = NetnsDiscovery.inode(Path.of("/proc/thread-self/net/tcp"));
+        } catch (IOException e) {
+            here = -1;
+        }
+        if (here != expectedKey) {
+            // The pid was reused by a process of another namespace between discovery and now.
+            throw new Libc.SyscallException("setns", "pid moved to namespace key " + here + ", expected " + expectedKey, 3);
+        }
+        SockDiagSocket socket = SockDiagSocket.openHere();
+        int somaxconnFd;
+        try {
+            somaxconnFd = Libc.open(SOMAXCONN, Libc.O_RDONLY | Libc.O_CLOEXEC);
+        } catch (Libc.SyscallException e) {
+            socket.close();
+            throw e;
+        }
+        return new NetlinkSource(socket, somaxconnFd);
+    }
+
+    @Override
+    public void close() {
+        entrance.close();
+    }
+
+    private static final class NetlinkSource implements NetnsSource {
+        private final SockDiagSocket socket;
+        private final int somaxconnFd;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment somaxconnBuf = arena.allocate(32);
+
+        NetlinkSource(SockDiagSocket socket, int somaxconnFd) {
+            this.socket = socket;
+            this.somaxconnFd = somaxconnFd;
+        }
+
+        @Override
+        public ReaderKind kind() {
+            return ReaderKind.NETLINK;
+        }
+
+        @Override
+        public synchronized Reading<List<ListenerSample>> listeners() throws ReaderException {
+            List<ListenerSample> out = new ArrayList<>();
+            int malformed = 0;
+            for (int family : new int[] {SockDiagSocket.AF_INET, SockDiagSocket.AF_INET6}) {
+                malformed += dump(family, LISTEN_MASK, true, (sample, state) -> {
+                    if (state == SockDiagSocket.TCP_LISTEN) {
+                        out.add(sample);
+                    }
+                });
+            }
+            return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+        }
+
+        @Override
+        public synchronized Reading<Map<Endpoint, Integer>> synRecv() throws ReaderException {
+            Map<Endpoint, Integer> out = new HashMap<>();
+            int malformed = 0;
+            for (int family : new int[] {SockDiagSocket.AF_INET, SockDiagSocket.AF_INET6}) {
+                malformed += dump(family, SYN_RECV_MASK, false, (sample, state) -> {
+                    if (state == SockDiagSocket.TCP_SYN_RECV) {
+                        out.merge(sample.endpoint(), 1, Integer::sum);
+                    }
+                });
+            }
+            return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+        }
+
+        private int dump(int family, int mask, boolean memInfo, SockDiagSocket.Sink sink) throws ReaderException {
+            try {
+                return socket.dump(family, mask, memInfo, sink);
+            } catch (Libc.SyscallException e) {
+                throw new ReaderException("sock_diag: " + e.getMessage(), e.isPermission(), e);
+            } catch (SockDiagSocket.DumpException e) {
+                throw new ReaderException(e.getMessage(), false, e);
+            }
+        }
+
+        @Override
+        public synchronized OptionalInt somaxconn() throws ReaderException {
+            try {
+                long n = Libc.pread(somaxconnFd, somaxconnBuf, somaxconnBuf.byteSize(), 0, SOMAXCONN);
+                String text = new String(somaxconnBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
+                return OptionalInt.of(Integer.parseInt(text));
+            } catch (Libc.SyscallException e) {
+                throw new ReaderException("reading somaxconn: " + e.getMessage(), false, e);
+            } catch (NumberFormatException e) {
+                throw new ReaderException("somaxconn is not a number: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            socket.close();
+            Libc.close(somaxconnFd);
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.backlogsentinel.agent.netlink;
+
+import dev.backlogsentinel.agent.kernel.Addresses;
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.Family;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A NETLINK_SOCK_DIAG socket opened inside one network namespace and kept for its lifetime.
+ * Dumps TCP sockets by state with inet_diag_req_v2 (linux/inet_diag.h). Not thread-safe: the
+ * scanner uses it from one thread at a time.
+ */
+final class SockDiagSocket implements AutoCloseable {
+
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int TCP_SYN_RECV = 3;
+    static final int TCP_LISTEN = 10;
+
+    private static final int SOCK_DIAG_BY_FAMILY = 20;
+    private static final int NLMSG_ERROR = 2;
+    private static final int NLMSG_DONE = 3;
+    private static final short NLM_F_REQUEST = 1;
+    private static final short NLM_F_DUMP = 0x300;
+    private static final int NLMSG_HDRLEN = 16;
+    private static final int REQUEST_LEN = NLMSG_HDRLEN + 56;
+    private static final int INET_DIAG_MSG_LEN = 72;
+    private static final int INET_DIAG_SKMEMINFO = 7;
+    private static final int SK_MEMINFO_DROPS = 8;
+    private static final int RECV_BUFFER = 64 * 1024;
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
+    private final int fd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment request;
+    private final MemorySegment address;
+    private final MemorySegment buffer;
+    private int seq;
+
+    private SockDiagSocket(int fd) {
+        this.fd = fd;
+        this.request = arena.allocate(REQUEST_LEN, 8);
+        this.address = arena.allocate(12, 4);
+        this.buffer = arena.allocate(RECV_BUFFER, 8);
+        address.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
+    }
+
+    /** Opens the socket in the calling thread's namespace, with a receive timeout so a dump can never hang a scan. */
+    static SockDiagSocket openHere() throws Libc.SyscallException {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_SOCK_DIAG);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment timeout = a.allocate(16, 8);
+            timeout.set(ValueLayout.JAVA_LONG, 0, 5);
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, timeout, "SO_RCVTIMEO");
+        } catch (Libc.SyscallException e) {
+            Libc.close(fd);
+            throw e;
+        }
+        return new SockDiagSocket(fd);
+    }
+
+    /** Receives a listener's fields from a dump. */
+    interface Sink {
+        void accept(ListenerSample sample, int state);
+    }
+
+    /**
+     * Dumps sockets of one family in the given TCP states. A LISTEN-only dump walks only the
+     * listening hash; asking for SYN_RECV walks the established table too, so it is done on demand.
+     *
+     * @return number of malformed messages skipped
+     */
+    int dump(int family, int stateMask, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {
+        int mySeq = ++seq;
+        request.fill((byte) 0);
+        request.set(INT, 0, REQUEST_LEN);
+        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) SOCK_DIAG_BY_FAMILY);
+        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
+        request.set(INT, 8, mySeq);
+        request.set(ValueLayout.JAVA_BYTE, 16, (byte) family);
+        request.set(ValueLayout.JAVA_BYTE, 17, (byte) 6); // IPPROTO_TCP
+        request.set(ValueLayout.JAVA_BYTE, 18, (byte) (memInfo ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0));
+        request.set(INT, 20, stateMask);
+        Libc.sendto(fd, request, REQUEST_LEN, address, 12);
+
+        int malformed = 0;
+        while (true) {
+            long n = Libc.recv(fd, buffer, RECV_BUFFER);
+            if (n == 0) {
+                throw new DumpException("netlink socket closed mid-dump");
+            }
+            long off = 0;
+            while (off + NLMSG_HDRLEN <= n) {
+                int len = buffer.get(INT, off);
+                int type = Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED, off + 4));
+                int msgSeq = buffer.get(INT, off + 8);
+                if (len < NLMSG_HDRLEN || off + len > n) {
+                    throw new DumpException("netlink message of length " + len + " at offset " + off + " of " + n);
+                }
+                if (msgSeq == mySeq) {
+                    if (type == NLMSG_DONE) {
+                        return malformed;
+                    }
+                    if (type == NLMSG_ERROR) {
+                        int error = len >= NLMSG_HDRLEN + 4 ? -buffer.get(INT, off + NLMSG_HDRLEN) : 0;
+                        throw new DumpException("sock_diag dump refused: " + Libc.strerror(error) + " (errno " + error + ")");
+                    }
+                    if (type == SOCK_DIAG_BY_FAMILY) {
+                        if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) {
+                            malformed++;
+                        } else {
+                            sink.accept(parse(off + NLMSG_HDRLEN, off + len, memInfo), buffer.get(ValueLayout.JAVA_BYTE, off + NLMSG_HDRLEN + 1));
+                        }
+                    }
+                }
+                off += align4(len);
+            }
+        }
+    }
+
+    private ListenerSample parse(long msg, long end, boolean memInfo) {
+        int family = buffer.get(ValueLayout.JAVA_BYTE, msg);
+        int port = Short.toUnsignedInt(buffer.get(BE_SHORT, msg + 4));
+        byte[] addr = buffer.asSlice(msg + 8, family == AF_INET ? 4 : 16).toArray(ValueLayout.JAVA_BYTE);
+        int rqueue = buffer.get(INT, msg + 56);
+        int wqueue = buffer.get(INT, msg + 60);
+        long inode = Integer.toUnsignedLong(buffer.get(INT, msg + 68));
+        Long drops = null;
+        if (memInfo) {
+            long attr = msg + INET_DIAG_MSG_LEN;
+            while (attr + 4 <= end) {
+                int alen = Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED, attr));
+                int atype = Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED, attr + 2));
+                if (alen < 4 || attr + alen > end) {
+                    break;
+                }
+                if (atype == INET_DIAG_SKMEMINFO && alen >= 4 + 4 * (SK_MEMINFO_DROPS + 1)) {
+                    drops = Integer.toUnsignedLong(buffer.get(INT, attr + 4 + 4L * SK_MEMINFO_DROPS));
+                }
+                attr += align4(alen);
+            }
+        }
+        Family fam = family == AF_INET ? Family.IPv4 : Family.IPv6;
+        Endpoint endpoint = new Endpoint(fam, Addresses.format(addr), port);
+        return new ListenerSample(endpoint, inode, rqueue, wqueue, drops);
+    }
+
+    private static long align4(long len) {
+        return (len + 3) & ~3L;
+    }
+
+    @Override
+    public void close() {
+        Libc.close(fd);
+        arena.close();
+    }
+
+    /** The kernel answered a dump with an error or with bytes that are not netlink messages. */
+    static final class DumpException extends Exception {
+        DumpException(String message) {
+            super(message);
+        }
+    }
+}

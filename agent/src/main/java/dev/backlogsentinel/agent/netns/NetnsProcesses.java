@@ -1,0 +1,17 @@
+package dev.backlogsentinel.agent.netns;
+
+import java.util.List;
+
+/**
+ * One network namespace found in a scan, with the processes that showed it.
+ *
+ * @param key     identity while the namespace lives: the inode of its /proc net/tcp entry, which
+ *                every process shows without privilege (ns/net needs ptrace access, even for root on
+ *                some machines). Proc inodes are recycled after a namespace dies, so state is kept
+ *                only while the tracker holds the namespace open (see NetnsTracker).
+ * @param nsInode the inode of ns/net (what `ip netns identify` and `lsns` show), or null when no
+ *                process of this namespace lets us read it
+ * @param pids    processes in this namespace, lowest first
+ */
+public record NetnsProcesses(long key, Long nsInode, List<Integer> pids) {
+}

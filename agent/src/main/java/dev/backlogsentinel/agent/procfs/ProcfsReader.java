@@ -1,0 +1,155 @@
+package dev.backlogsentinel.agent.procfs;
+
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.Family;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.ListenerReader;
+import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.ReaderException;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.netns.NetnsProcesses;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.IntSupplier;
+
+/**
+ * The zero-capability reader: /proc/&lt;pid&gt;/net/tcp and tcp6. Depth is exact; the socket's own
+ * limit is not in procfs, so the limit shown is the namespace's somaxconn where the agent can read
+ * it (its own namespace), an upper bound marked limitedBy: unknown.
+ */
+public final class ProcfsReader implements ListenerReader {
+
+    private final Path procRoot;
+    private final long maxFileBytes;
+    private final long ownKey;
+    private final IntSupplier ownSomaxconn;
+
+    /**
+     * @param ownKey       key of the agent's own namespace, whose somaxconn it can read without entering
+     * @param ownSomaxconn reads that value
+     */
+    public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, IntSupplier ownSomaxconn) {
+        this.procRoot = procRoot;
+        this.maxFileBytes = maxFileBytes;
+        this.ownKey = ownKey;
+        this.ownSomaxconn = ownSomaxconn;
+    }
+
+    @Override
+    public ReaderKind kind() {
+        return ReaderKind.PROCFS;
+    }
+
+    @Override
+    public NetnsSource open(NetnsProcesses netns) throws ReaderException {
+        ReaderException last = null;
+        for (int pid : netns.pids()) {
+            Path dir = procRoot.resolve(Integer.toString(pid));
+            ProcFile tcp = null;
+            try {
+                tcp = ProcFile.open(dir.resolve("net/tcp"), maxFileBytes);
+                ProcFile tcp6 = openOptional(dir.resolve("net/tcp6"));
+                return new ProcfsSource(tcp, tcp6, netns.key() == ownKey ? ownSomaxconn : null);
+            } catch (NoSuchFileException e) {
+                closeQuietly(tcp);
+                last = new ReaderException("pid " + pid + " exited before its net/tcp could be opened");
+            } catch (AccessDeniedException e) {
+                closeQuietly(tcp);
+                last = new ReaderException("not allowed to open " + e.getFile(), true, e);
+            } catch (IOException e) {
+                closeQuietly(tcp);
+                last = new ReaderException("opening " + dir.resolve("net/tcp") + ": " + e, false, e);
+            }
+        }
+        throw last != null ? last : new ReaderException("namespace " + netns.key() + " has no process left");
+    }
+
+    /** tcp6 is absent on kernels booted without IPv6: that is a fact, not an error. */
+    private ProcFile openOptional(Path path) throws IOException {
+        try {
+            return ProcFile.open(path, maxFileBytes);
+        } catch (NoSuchFileException e) {
+            if (Files.exists(path.getParent())) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(ProcFile file) {
+        if (file != null) {
+            file.close();
+        }
+    }
+
+    private static final class ProcfsSource implements NetnsSource {
+        private final ProcFile tcp;
+        private final ProcFile tcp6;
+        private final IntSupplier somaxconn;
+
+        ProcfsSource(ProcFile tcp, ProcFile tcp6, IntSupplier somaxconn) {
+            this.tcp = tcp;
+            this.tcp6 = tcp6;
+            this.somaxconn = somaxconn;
+        }
+
+        @Override
+        public ReaderKind kind() {
+            return ReaderKind.PROCFS;
+        }
+
+        @Override
+        public Reading<List<ListenerSample>> listeners() throws ReaderException {
+            TcpTableParser v4 = new TcpTableParser(Family.IPv4, false);
+            TcpTableParser v6 = new TcpTableParser(Family.IPv6, false);
+            boolean cut = read(tcp, v4) | (tcp6 != null && read(tcp6, v6));
+            List<ListenerSample> all = new ArrayList<>(v4.listeners());
+            all.addAll(v6.listeners());
+            return new Reading<>(all, v4.malformed() + v6.malformed(), firstOf(v4, v6), cut);
+        }
+
+        @Override
+        public Reading<Map<Endpoint, Integer>> synRecv() throws ReaderException {
+            TcpTableParser v4 = new TcpTableParser(Family.IPv4, true);
+            TcpTableParser v6 = new TcpTableParser(Family.IPv6, true);
+            boolean cut = read(tcp, v4) | (tcp6 != null && read(tcp6, v6));
+            Map<Endpoint, Integer> all = new HashMap<>(v4.synRecv());
+            all.putAll(v6.synRecv());
+            return new Reading<>(all, v4.malformed() + v6.malformed(), firstOf(v4, v6), cut);
+        }
+
+        private static String firstOf(TcpTableParser v4, TcpTableParser v6) {
+            return v4.firstMalformed() != null ? v4.firstMalformed() : v6.firstMalformed();
+        }
+
+        private static boolean read(ProcFile file, TcpTableParser parser) throws ReaderException {
+            try {
+                return file.forEachLine(parser).cutAtCap();
+            } catch (IOException e) {
+                throw new ReaderException("reading " + file.path() + ": " + e.getMessage(), false, e);
+            }
+        }
+
+        @Override
+        public OptionalInt somaxconn() {
+            return somaxconn == null ? OptionalInt.empty() : OptionalInt.of(somaxconn.getAsInt());
+        }
+
+        @Override
+        public void close() {
+            tcp.close();
+            if (tcp6 != null) {
+                tcp6.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.backlogsentinel.agent.scan;
+
+import dev.backlogsentinel.agent.attribution.NetnsAttribution;
+import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
+
+import java.util.List;
+
+/**
+ * One network namespace in one scan.
+ *
+ * @param key       identity while it lives (see NetnsProcesses)
+ * @param nsInode   ns/net inode as lsns shows it, or null when unreadable
+ * @param somaxconn net.core.somaxconn of this namespace, or null when the reader cannot see it
+ * @param counters  cumulative counters
+ * @param delta     change since this namespace's previous scan; null on its first scan
+ * @param listeners worst first
+ */
+public record NetnsScan(long key, Long nsInode, ReaderKind reader, NetnsAttribution attribution, List<Integer> pids,
+        Integer somaxconn, NetnsCounters counters, NetnsCounters delta, List<ListenerFinding> listeners) {
+
+    public ListenerFinding worst() {
+        return listeners.isEmpty() ? null : listeners.getFirst();
+    }
+}

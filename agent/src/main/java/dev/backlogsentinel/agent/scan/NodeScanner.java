@@ -1,0 +1,331 @@
+package dev.backlogsentinel.agent.scan;
+
+import dev.backlogsentinel.agent.attribution.CgroupAttributor;
+import dev.backlogsentinel.agent.attribution.NetnsAttribution;
+import dev.backlogsentinel.agent.attribution.ProcessAttribution;
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.ListenerReader;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.NetnsSource.Reading;
+import dev.backlogsentinel.agent.kernel.ReaderException;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.kernel.SynRecvMatcher;
+import dev.backlogsentinel.agent.netns.NetnsDiscovery;
+import dev.backlogsentinel.agent.netns.NetnsProcesses;
+import dev.backlogsentinel.agent.procfs.CountersFiles;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Scans every network namespace of the machine: discovers them, keeps one source per namespace for
+ * its lifetime, reads listeners and counters, and turns them into findings. One scan at a time.
+ *
+ * <p>SYN_RECV is counted on demand because it walks the connection table: on a namespace's first
+ * scan, when its SYN-queue counters moved, or when one of its listeners is at
+ * {@code synRecvNearPercent} of its limit. Between counts a listener carries its last count.
+ */
+public final class NodeScanner implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(NodeScanner.class);
+
+    private final NetnsDiscovery discovery;
+    private final ReaderChoice choice;
+    private final ListenerReader netlink;
+    private final ListenerReader procfs;
+    private final long maxFileBytes;
+    private final int synRecvNearPercent;
+    private final Clock clock;
+    private final long ownKey;
+    private final Map<Long, TrackedNetns> tracked = new HashMap<>();
+    private final Map<Integer, ProcessAttribution> processes = new HashMap<>();
+    private String readerNote;
+    private boolean noteLogged;
+
+    /**
+     * @param netlink the exact reader, or null when the choice is procfs
+     * @param ownKey  key of the agent's own namespace (the node's, under hostNetwork)
+     */
+    public NodeScanner(NetnsDiscovery discovery, ReaderChoice choice, ListenerReader netlink, ListenerReader procfs,
+            long maxFileBytes, int synRecvNearPercent, long ownKey, Clock clock) {
+        this.discovery = discovery;
+        this.choice = choice;
+        this.netlink = netlink;
+        this.procfs = procfs;
+        this.maxFileBytes = maxFileBytes;
+        this.synRecvNearPercent = synRecvNearPercent;
+        this.ownKey = ownKey;
+        this.clock = clock;
+    }
+
+    public synchronized NodeScan scan() {
+        long start = System.nanoTime();
+        Instant at = clock.instant();
+        ScanErrors errors = new ScanErrors();
+        Map<Long, NetnsProcesses> found = discovery.discover(
+                key -> !tracked.containsKey(key) || tracked.get(key).nsInode == null, errors);
+        forgetGone(found.keySet());
+
+        List<NetnsScan> namespaces = new ArrayList<>();
+        for (NetnsProcesses netns : found.values()) {
+            TrackedNetns t = tracked.get(netns.key());
+            if (t == null) {
+                t = track(netns, errors);
+                if (t == null) {
+                    continue;
+                }
+            }
+            if (t.nsInode == null) {
+                t.nsInode = netns.nsInode();
+            }
+            NetnsScan result = read(t, netns, errors);
+            if (result != null) {
+                namespaces.add(result);
+            }
+        }
+        namespaces.sort(Comparator.comparing(NetnsScan::worst, Comparator.nullsLast(ListenerFinding::worstFirst)));
+        return new NodeScan(at, Duration.ofNanos(System.nanoTime() - start), readerLabel(), readerNote, namespaces, errors);
+    }
+
+    /** Closes what belonged to namespaces no process shows any more: their inodes may now be reused. */
+    private void forgetGone(Set<Long> present) {
+        for (Iterator<Map.Entry<Long, TrackedNetns>> it = tracked.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, TrackedNetns> e = it.next();
+            if (!present.contains(e.getKey())) {
+                e.getValue().close();
+                it.remove();
+            }
+        }
+    }
+
+    private TrackedNetns track(NetnsProcesses netns, ScanErrors errors) {
+        CountersFiles counters = openCounters(netns, errors);
+        if (counters == null) {
+            return null;
+        }
+        NetnsSource source = openSource(netns, errors);
+        if (source == null) {
+            counters.close();
+            return null;
+        }
+        TrackedNetns t = new TrackedNetns(netns.key(), netns.nsInode(), source, counters);
+        tracked.put(netns.key(), t);
+        return t;
+    }
+
+    private CountersFiles openCounters(NetnsProcesses netns, ScanErrors errors) {
+        for (int pid : netns.pids()) {
+            try {
+                return CountersFiles.open(discovery.procRoot().resolve(Integer.toString(pid)), maxFileBytes);
+            } catch (NoSuchFileException e) {
+                errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited before its counters could be opened");
+            } catch (AccessDeniedException e) {
+                errors.add(ScanErrors.Kind.PERMISSION, "not allowed to open " + e.getFile());
+            } catch (IOException e) {
+                errors.add(ScanErrors.Kind.READ, "opening counters of pid " + pid + ": " + e);
+            }
+        }
+        return null;
+    }
+
+    private NetnsSource openSource(NetnsProcesses netns, ScanErrors errors) {
+        if (choice != ReaderChoice.PROCFS) {
+            try {
+                return netlink.open(netns);
+            } catch (ReaderException e) {
+                if (choice == ReaderChoice.NETLINK || !e.isPermission()) {
+                    if (choice == ReaderChoice.AUTO) {
+                        // A fault, not a missing capability: still read what procfs can.
+                        errors.add(ScanErrors.Kind.READ, "netlink: " + e.getMessage());
+                    } else {
+                        errors.add(e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.READ,
+                                "netlink: " + e.getMessage());
+                        return null;
+                    }
+                } else {
+                    noteFallback(e);
+                }
+            }
+        }
+        try {
+            return procfs.open(netns);
+        } catch (ReaderException e) {
+            errors.add(e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.VANISHED, "procfs: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private void noteFallback(ReaderException e) {
+        if (readerNote == null) {
+            readerNote = "netlink reader not permitted (" + e.getMessage() + "; it needs CAP_SYS_ADMIN and "
+                    + "CAP_SYS_PTRACE): those namespaces are read through procfs, which shows queue depth "
+                    + "but not the socket's real limit";
+        }
+        if (!noteLogged) {
+            noteLogged = true;
+            LOG.warn(readerNote);
+        }
+    }
+
+    private NetnsScan read(TrackedNetns t, NetnsProcesses netns, ScanErrors errors) {
+        Reading<List<ListenerSample>> listeners;
+        Reading<NetnsCounters> counters;
+        OptionalInt somaxconn;
+        try {
+            listeners = t.source.listeners();
+            note(listeners, errors);
+            counters = t.counters.read();
+            note(counters, errors);
+            somaxconn = t.source.somaxconn();
+        } catch (ReaderException e) {
+            errors.add(ScanErrors.Kind.READ, "namespace " + describe(t) + ": " + e.getMessage());
+            return null;
+        }
+        Integer sysctl = somaxconn.isPresent() ? somaxconn.getAsInt() : null;
+        NetnsCounters delta = t.lastCounters == null ? null : counters.value().since(t.lastCounters);
+        t.lastCounters = counters.value();
+
+        if (needsSynRecv(t, delta, listeners.value(), sysctl)) {
+            try {
+                Reading<Map<Endpoint, Integer>> requests = t.source.synRecv();
+                note(requests, errors);
+                t.lastSynRecv = SynRecvMatcher.assign(listeners.value(), requests.value());
+                t.synRecvCounted = true;
+            } catch (ReaderException e) {
+                errors.add(ScanErrors.Kind.READ, "SYN_RECV of namespace " + describe(t) + ": " + e.getMessage());
+            }
+        }
+
+        List<ListenerFinding> findings = new ArrayList<>(listeners.value().size());
+        for (ListenerSample s : listeners.value()) {
+            findings.add(finding(t.source.kind(), s, sysctl, t.lastSynRecv.getOrDefault(s.endpoint(), 0)));
+        }
+        findings.sort(ListenerFinding::worstFirst);
+
+        if (!netns.pids().equals(t.pids)) {
+            t.pids = netns.pids();
+            t.attribution = attribute(t.key, netns.pids(), errors);
+        }
+        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctl, counters.value(), delta,
+                List.copyOf(findings));
+    }
+
+    private boolean needsSynRecv(TrackedNetns t, NetnsCounters delta, List<ListenerSample> listeners, Integer sysctl) {
+        if (!t.synRecvCounted || (delta != null && delta.synQueueMoved())) {
+            return true;
+        }
+        for (ListenerSample s : listeners) {
+            Integer limit = s.limit() != null ? s.limit() : sysctl;
+            if (limit != null && 100L * s.depth() >= (long) synRecvNearPercent * Math.max(limit, 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static ListenerFinding finding(ReaderKind reader, ListenerSample s, Integer somaxconn, int synRecv) {
+        if (reader == ReaderKind.NETLINK && s.limit() != null) {
+            return ListenerFinding.of(s.endpoint(), s.inode(), s.depth(), s.limit(), LimitedBy.of(s.limit(), somaxconn),
+                    synRecv, s.drops());
+        }
+        // procfs: somaxconn bounds the real limit from above, so "full" is still sound when it says true.
+        return ListenerFinding.of(s.endpoint(), s.inode(), s.depth(), somaxconn, LimitedBy.UNKNOWN, synRecv, s.drops());
+    }
+
+    private NetnsAttribution attribute(long key, List<Integer> pids, ScanErrors errors) {
+        List<ProcessAttribution> seen = new ArrayList<>(pids.size());
+        for (int pid : pids) {
+            ProcessAttribution p = processes.get(pid);
+            if (p == null) {
+                p = readCgroup(pid, errors);
+                if (p == null) {
+                    continue;
+                }
+                processes.put(pid, p);
+            }
+            seen.add(p);
+        }
+        pruneProcesses();
+        return NetnsAttribution.of(key == ownKey, seen);
+    }
+
+    private ProcessAttribution readCgroup(int pid, ScanErrors errors) {
+        Path file = discovery.procRoot().resolve(Integer.toString(pid)).resolve("cgroup");
+        try {
+            return CgroupAttributor.attribute(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited before its cgroup could be read");
+        } catch (IOException | RuntimeException e) {
+            errors.add(ScanErrors.Kind.READ, "reading " + file + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** Keeps the per-process cache to processes still in some tracked namespace. */
+    private void pruneProcesses() {
+        if (processes.size() < 4096) {
+            return;
+        }
+        Set<Integer> live = new HashSet<>();
+        tracked.values().forEach(t -> live.addAll(t.pids));
+        processes.keySet().retainAll(live);
+    }
+
+    private static void note(Reading<?> reading, ScanErrors errors) {
+        errors.add(ScanErrors.Kind.MALFORMED, reading.malformed(), reading.firstMalformed());
+        if (reading.cutAtCap()) {
+            errors.add(ScanErrors.Kind.OVERSIZED, "a procfs file exceeded backlog.agent.max-proc-file-bytes; read up to the cap");
+        }
+    }
+
+    private static String describe(TrackedNetns t) {
+        return t.nsInode != null ? "net:[" + t.nsInode + "]" : "key " + t.key;
+    }
+
+    private String readerLabel() {
+        boolean nl = false;
+        boolean pf = false;
+        for (TrackedNetns t : tracked.values()) {
+            nl |= t.source.kind() == ReaderKind.NETLINK;
+            pf |= t.source.kind() == ReaderKind.PROCFS;
+        }
+        if (nl && pf) {
+            return "netlink+procfs";
+        }
+        if (nl || choice == ReaderChoice.NETLINK) {
+            return ReaderKind.NETLINK.label();
+        }
+        return ReaderKind.PROCFS.label();
+    }
+
+    @Override
+    public synchronized void close() {
+        tracked.values().forEach(TrackedNetns::close);
+        tracked.clear();
+        if (netlink instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // Nothing to lose at shutdown.
+            }
+        }
+    }
+}

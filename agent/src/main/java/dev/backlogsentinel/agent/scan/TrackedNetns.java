@@ -1,0 +1,41 @@
+package dev.backlogsentinel.agent.scan;
+
+import dev.backlogsentinel.agent.attribution.NetnsAttribution;
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.procfs.CountersFiles;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A namespace the scanner holds open. Everything here lives exactly as long as the namespace is
+ * seen: the open source and counter files pin it, so no other namespace can take its inode while
+ * this state exists, and a namespace found again after being dropped starts from nothing.
+ */
+final class TrackedNetns implements AutoCloseable {
+
+    final long key;
+    Long nsInode;
+    final NetnsSource source;
+    final CountersFiles counters;
+    List<Integer> pids = List.of();
+    NetnsAttribution attribution;
+    NetnsCounters lastCounters;
+    Map<Endpoint, Integer> lastSynRecv = Map.of();
+    boolean synRecvCounted;
+
+    TrackedNetns(long key, Long nsInode, NetnsSource source, CountersFiles counters) {
+        this.key = key;
+        this.nsInode = nsInode;
+        this.source = source;
+        this.counters = counters;
+    }
+
+    @Override
+    public void close() {
+        source.close();
+        counters.close();
+    }
+}

@@ -35,7 +35,7 @@ public final class ProcfsReader implements ListenerReader {
 
     /**
      * @param ownKey       key of the agent's own namespace, whose somaxconn it can read without entering
-     * @param ownSomaxconn reads that value
+     * @param ownSomaxconn reads that value; negative when it cannot
      */
     public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, IntSupplier ownSomaxconn) {
         this.procRoot = procRoot;
@@ -141,7 +141,8 @@ public final class ProcfsReader implements ListenerReader {
 
         @Override
         public OptionalInt somaxconn() {
-            return somaxconn == null ? OptionalInt.empty() : OptionalInt.of(somaxconn.getAsInt());
+            int value = somaxconn == null ? -1 : somaxconn.getAsInt();
+            return value < 0 ? OptionalInt.empty() : OptionalInt.of(value);
         }
 
         @Override

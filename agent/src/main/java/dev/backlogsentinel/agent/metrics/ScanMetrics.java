@@ -1,0 +1,159 @@
+package dev.backlogsentinel.agent.metrics;
+
+import dev.backlogsentinel.agent.scan.ListenerFinding;
+import dev.backlogsentinel.agent.scan.NetnsScan;
+import dev.backlogsentinel.agent.scan.NodeScan;
+import dev.backlogsentinel.agent.scan.ScanErrors;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Publishes each scan as Prometheus metrics (prefix backlog_). Series exist for the listeners and
+ * namespaces of the latest scan only, so cardinality stays that of this machine, and a listener's
+ * series disappear with it.
+ */
+@ApplicationScoped
+public class ScanMetrics {
+
+    private final MeterRegistry registry;
+    private final Timer scanDuration;
+    private final AtomicInteger namespaces = new AtomicInteger();
+    private final AtomicInteger listeners = new AtomicInteger();
+    private final Map<ScanErrors.Kind, Counter> errors = new HashMap<>();
+    private final Map<Tags, Series<ListenerFinding>> listenerSeries = new HashMap<>();
+    private final Map<Tags, Series<NetnsScan>> netnsSeries = new HashMap<>();
+    private final Map<String, Gauge> readerInfo = new HashMap<>();
+
+    @Inject
+    public ScanMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.scanDuration = Timer.builder("backlog.scan.duration").description("Time to scan every network namespace of the machine")
+                .register(registry);
+        Gauge.builder("backlog.namespaces", namespaces, AtomicInteger::get).strongReference(true)
+                .description("Network namespaces read in the last scan").register(registry);
+        Gauge.builder("backlog.listeners", listeners, AtomicInteger::get).strongReference(true)
+                .description("Listening TCP sockets found in the last scan").register(registry);
+        for (ScanErrors.Kind kind : ScanErrors.Kind.values()) {
+            errors.put(kind, Counter.builder("backlog.scan.errors").tag("kind", kind.label())
+                    .description("Things a scan could not read, by kind; the rest of the scan went on").register(registry));
+        }
+    }
+
+    public synchronized void record(NodeScan scan) {
+        scanDuration.record(scan.took());
+        namespaces.set(scan.namespaces().size());
+        listeners.set(scan.listenerCount());
+        scan.errors().counts().forEach((kind, n) -> errors.get(kind).increment(n));
+        recordReader(scan.reader());
+
+        Set<Tags> seenListeners = new HashSet<>();
+        Set<Tags> seenNetns = new HashSet<>();
+        for (NetnsScan ns : scan.namespaces()) {
+            Tags nsTags = Tags.of("netns", ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(),
+                    "pod_uid", ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label());
+            seenNetns.add(nsTags);
+            update(netnsSeries, nsTags, ns, this::registerNetns);
+            for (ListenerFinding l : ns.listeners()) {
+                Tags tags = nsTags.and("family", l.endpoint().family().name(), "address", l.endpoint().address(),
+                        "port", Integer.toString(l.endpoint().port()));
+                seenListeners.add(tags);
+                update(listenerSeries, tags, l, this::registerListener);
+            }
+        }
+        removeAbsent(listenerSeries, seenListeners);
+        removeAbsent(netnsSeries, seenNetns);
+    }
+
+    private void recordReader(String reader) {
+        readerInfo.computeIfAbsent(reader, r -> Gauge.builder("backlog.reader.info", () -> 1).tag("reader", r)
+                .description("The reader in use (netlink, procfs, or netlink+procfs)").register(registry));
+        readerInfo.entrySet().removeIf(e -> {
+            if (!e.getKey().equals(reader)) {
+                registry.remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static <T> void update(Map<Tags, Series<T>> series, Tags tags, T latest,
+            BiFunction<Tags, AtomicReference<T>, List<Meter>> register) {
+        Series<T> existing = series.get(tags);
+        if (existing != null) {
+            existing.latest().set(latest);
+            return;
+        }
+        // The value is in place before any meter can be scraped.
+        AtomicReference<T> ref = new AtomicReference<>(latest);
+        series.put(tags, new Series<>(ref, register.apply(tags, ref)));
+    }
+
+    private List<Meter> registerListener(Tags tags, AtomicReference<ListenerFinding> v) {
+        List<Meter> meters = new ArrayList<>();
+        meters.add(gauge("backlog.listen.queue.depth", "Accept-queue depth now", tags, v, x -> x.get().depth()));
+        meters.add(gauge("backlog.listen.queue.limit", "The socket's accept-queue limit (NaN when unknown)", tags, v,
+                x -> x.get().limit() == null ? Double.NaN : x.get().limit()));
+        meters.add(gauge("backlog.listen.queue.usage.ratio", "depth / limit; above 1 when full (NaN when the limit is unknown)",
+                tags, v, x -> x.get().usagePercent() == null ? Double.NaN : x.get().usagePercent() / 100.0));
+        meters.add(gauge("backlog.listen.syn.recv", "SYN_RECV request sockets at the last count", tags, v,
+                x -> x.get().synRecv()));
+        return meters;
+    }
+
+    private List<Meter> registerNetns(Tags tags, AtomicReference<NetnsScan> v) {
+        List<Meter> meters = new ArrayList<>();
+        meters.add(counter("backlog.netns.listen.overflows", "TcpExt ListenOverflows (packets) of the namespace", tags, v,
+                x -> x.get().counters().listenOverflows()));
+        meters.add(counter("backlog.netns.listen.drops", "TcpExt ListenDrops (packets) of the namespace", tags, v,
+                x -> x.get().counters().listenDrops()));
+        meters.add(counter("backlog.netns.reqqfull.drop", "TcpExt TCPReqQFullDrop of the namespace", tags, v,
+                x -> x.get().counters().reqQFullDrop()));
+        meters.add(counter("backlog.netns.reqqfull.docookies", "TcpExt TCPReqQFullDoCookies of the namespace", tags, v,
+                x -> x.get().counters().reqQFullDoCookies()));
+        meters.add(counter("backlog.netns.syncookies.sent", "TcpExt SyncookiesSent of the namespace", tags, v,
+                x -> x.get().counters().syncookiesSent()));
+        meters.add(gauge("backlog.netns.somaxconn", "net.core.somaxconn of the namespace (NaN when unknown)", tags, v,
+                x -> x.get().somaxconn() == null ? Double.NaN : x.get().somaxconn()));
+        return meters;
+    }
+
+    private <T> Gauge gauge(String name, String help, Tags tags, T values, ToDoubleFunction<T> f) {
+        return Gauge.builder(name, values, f).tags(tags).description(help).strongReference(true).register(registry);
+    }
+
+    private <T> FunctionCounter counter(String name, String help, Tags tags, T values, ToDoubleFunction<T> f) {
+        return FunctionCounter.builder(name, values, f).tags(tags).description(help).register(registry);
+    }
+
+    private <T> void removeAbsent(Map<Tags, Series<T>> series, Set<Tags> seen) {
+        series.entrySet().removeIf(e -> {
+            if (seen.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().meters.forEach(registry::remove);
+            return true;
+        });
+    }
+
+    /** The meters of one listener or namespace and the latest value they read (held strongly here). */
+    private record Series<T>(AtomicReference<T> latest, List<Meter> meters) {
+    }
+}

@@ -42,26 +42,39 @@ public final class NetstatParser {
 
     private static int parseInto(String text, Map<String, Long> values) {
         int malformed = 0;
-        String[] lines = text.split("\n");
-        for (int i = 0; i + 1 < lines.length; i += 2) {
-            String[] names = lines[i].trim().split("\\s+");
-            String[] numbers = lines[i + 1].trim().split("\\s+");
-            if (names.length < 2 || !names[0].endsWith(":") || !names[0].equals(numbers[0])
-                    || names.length != numbers.length) {
-                malformed++;
-                // Re-synchronise on the next line: a lost header must not shift every later pair.
-                i -= 1;
+        String[] header = null;
+        for (String line : text.split("\n")) {
+            String[] tokens = line.strip().split("\\s+");
+            if (tokens.length < 2 || !tokens[0].endsWith(":")) {
+                malformed += line.isBlank() ? 0 : 1;
+                header = null;
                 continue;
             }
-            String prefix = names[0].substring(0, names[0].length() - 1);
-            for (int k = 1; k < names.length; k++) {
+            if (!isNumber(tokens[1])) {
+                // A header: a previous header without its values is lost, this one starts afresh.
+                malformed += header != null ? 1 : 0;
+                header = tokens;
+                continue;
+            }
+            if (header == null || !header[0].equals(tokens[0]) || header.length != tokens.length) {
+                malformed++;
+                header = null;
+                continue;
+            }
+            String prefix = tokens[0].substring(0, tokens[0].length() - 1);
+            for (int k = 1; k < tokens.length; k++) {
                 try {
-                    values.put(prefix + "." + names[k], Long.parseLong(numbers[k]));
+                    values.put(prefix + "." + header[k], Long.parseLong(tokens[k]));
                 } catch (NumberFormatException e) {
                     malformed++;
                 }
             }
+            header = null;
         }
-        return malformed;
+        return malformed + (header != null ? 1 : 0);
+    }
+
+    private static boolean isNumber(String token) {
+        return !token.isEmpty() && (Character.isDigit(token.charAt(0)) || token.charAt(0) == '-');
     }
 }

@@ -1,0 +1,165 @@
+package dev.backlogsentinel.agent.attribution;
+
+import dev.backlogsentinel.agent.attribution.ProcessAttribution.Kind;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CgroupAttributorTest {
+
+    static final String UID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    static final String UID_ = UID.replace('-', '_');
+    static final String CID = "4f1c2b0e9a8d7c6b5a493827161504f3e2d1c0b9a8f7e6d5c4b3a29180716253";
+
+    @Test
+    void cgroupV1CgroupfsDriver() {
+        ProcessAttribution a = CgroupAttributor.attribute("""
+                12:pids:/kubepods/burstable/pod%s/%s
+                4:memory:/kubepods/burstable/pod%s/%s
+                0::/
+                """.formatted(UID, CID, UID, CID));
+        assertThat(a.kind()).isEqualTo(Kind.POD);
+        assertThat(a.podUid()).isEqualTo(UID);
+        assertThat(a.containerId()).isEqualTo(CID);
+        assertThat(a.runtime()).isNull();
+    }
+
+    @Test
+    void guaranteedPodHasNoQosLevel() {
+        ProcessAttribution a = CgroupAttributor.attribute("4:memory:/kubepods/pod%s/%s\n".formatted(UID, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+    }
+
+    @Test
+    void cgroupV1SystemdDriverContainerd() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "1:name=systemd:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/cri-containerd-%s.scope\n"
+                        .formatted(UID_, CID));
+        assertThat(a.kind()).isEqualTo(Kind.POD);
+        assertThat(a.podUid()).as("underscores back to dashes").isEqualTo(UID);
+        assertThat(a.containerId()).isEqualTo(CID);
+        assertThat(a.runtime()).isEqualTo("containerd");
+    }
+
+    @Test
+    void cgroupV2SystemdCrio() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod%s.slice/crio-%s.scope\n".formatted(UID_, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+        assertThat(a.runtime()).isEqualTo("cri-o");
+    }
+
+    @Test
+    void cgroupV2CgroupfsDriver() {
+        ProcessAttribution a = CgroupAttributor.attribute("0::/kubepods/besteffort/pod%s/%s\n".formatted(UID, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+        assertThat(a.containerId()).isEqualTo(CID);
+    }
+
+    @Test
+    void dockerShimSystemd() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/kubepods.slice/kubepods-pod%s.slice/docker-%s.scope\n".formatted(UID_, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+        assertThat(a.runtime()).isEqualTo("docker");
+    }
+
+    @Test
+    void containerdColonFormUnderContainerdService() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/system.slice/containerd.service/kubepods-burstable-pod%s.slice:cri-containerd:%s\n".formatted(UID_, CID));
+        assertThat(a.kind()).isEqualTo(Kind.POD);
+        assertThat(a.podUid()).isEqualTo(UID);
+        assertThat(a.containerId()).isEqualTo(CID);
+        assertThat(a.runtime()).isEqualTo("containerd");
+    }
+
+    @Test
+    void nestedNodeAsKindShowsIt() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod%s.slice/cri-containerd-%s.scope\n"
+                        .formatted(UID_, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+    }
+
+    @Test
+    void pathRelativeToTheAgentsCgroupNamespace() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/../../kubepods-besteffort-pod%s.slice/cri-containerd-%s.scope\n".formatted(UID_, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+    }
+
+    @Test
+    void staticPodUidIsTheConfigHash() {
+        String hash = "6d4a8b1b1e0f3c1e0a9b3c6c1f1e2d3a";
+        ProcessAttribution a = CgroupAttributor.attribute("0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/cri-containerd-%s.scope\n"
+                .formatted(hash, CID));
+        assertThat(a.podUid()).isEqualTo(hash);
+    }
+
+    @Test
+    void crioConmonIsARuntimeHelperNotAPodProcess() {
+        ProcessAttribution a = CgroupAttributor.attribute(
+                "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/crio-conmon-%s.scope\n".formatted(UID_, CID));
+        assertThat(a.kind()).isEqualTo(Kind.RUNTIME_HELPER);
+    }
+
+    @Test
+    void hostProcessesAreNotPods() {
+        assertThat(CgroupAttributor.attribute("0::/system.slice/kubelet.service\n").kind()).isEqualTo(Kind.NOT_A_POD);
+        assertThat(CgroupAttributor.attribute("4:memory:/process_api/91842528\n0::/\n").kind()).isEqualTo(Kind.NOT_A_POD);
+        assertThat(CgroupAttributor.attribute("").kind()).isEqualTo(Kind.NOT_A_POD);
+    }
+
+    @Test
+    void unknownKubepodsLayoutIsReportedNotGuessed() {
+        ProcessAttribution a = CgroupAttributor.attribute("0::/kubepods/some-new-layout/abc\n");
+        assertThat(a.kind()).isEqualTo(Kind.UNRECOGNISED);
+        assertThat(a.podUid()).isNull();
+        assertThat(a.cgroupPath()).isEqualTo("/kubepods/some-new-layout/abc");
+    }
+
+    @Test
+    void garbageLinesAreIgnored() {
+        ProcessAttribution a = CgroupAttributor.attribute("garbage\n::\n\u0000\n4:memory:/kubepods/pod%s/%s\n".formatted(UID, CID));
+        assertThat(a.podUid()).isEqualTo(UID);
+    }
+
+    @Test
+    void namespaceOfOnePodIsThatPods() {
+        ProcessAttribution pause = CgroupAttributor.attribute("0::/kubepods/pod%s/%s\n".formatted(UID, CID));
+        ProcessAttribution app = CgroupAttributor.attribute("0::/kubepods/pod%s/%s\n".formatted(UID, CID.replace('4', '5')));
+        NetnsAttribution ns = NetnsAttribution.of(false, List.of(pause, app));
+        assertThat(ns.kind()).isEqualTo(NetnsAttribution.Kind.POD);
+        assertThat(ns.podUid()).isEqualTo(UID);
+        assertThat(ns.containerIds()).hasSize(2);
+    }
+
+    @Test
+    void namespaceWithTwoPodsIsSharedAndNotAttributed() {
+        ProcessAttribution a = CgroupAttributor.attribute("0::/kubepods/pod%s/%s\n".formatted(UID, CID));
+        ProcessAttribution b = CgroupAttributor.attribute("0::/kubepods/pod%s/%s\n".formatted(UID.replace('1', '2'), CID));
+        NetnsAttribution ns = NetnsAttribution.of(false, List.of(a, b));
+        assertThat(ns.kind()).isEqualTo(NetnsAttribution.Kind.SHARED);
+        assertThat(ns.podUid()).isNull();
+    }
+
+    @Test
+    void hostNamespaceIsNeverOnePodsEvenWithConmonOrHostNetworkPods() {
+        ProcessAttribution conmon = CgroupAttributor.attribute(
+                "0::/kubepods.slice/kubepods-pod%s.slice/crio-conmon-%s.scope\n".formatted(UID_, CID));
+        ProcessAttribution hostNetworkPod = CgroupAttributor.attribute("0::/kubepods/pod%s/%s\n".formatted(UID, CID));
+        assertThat(NetnsAttribution.of(true, List.of(conmon, hostNetworkPod)).kind()).isEqualTo(NetnsAttribution.Kind.HOST);
+        assertThat(NetnsAttribution.of(false, List.of(conmon)).kind()).isEqualTo(NetnsAttribution.Kind.NONE);
+    }
+
+    @Test
+    void namespaceWithOnlyUnknownLayoutsIsUnrecognised() {
+        ProcessAttribution odd = CgroupAttributor.attribute("0::/kubepods/odd/thing\n");
+        NetnsAttribution ns = NetnsAttribution.of(false, List.of(odd, ProcessAttribution.notAPod("/")));
+        assertThat(ns.kind()).isEqualTo(NetnsAttribution.Kind.UNRECOGNISED);
+        assertThat(ns.detail()).isEqualTo("/kubepods/odd/thing");
+    }
+}

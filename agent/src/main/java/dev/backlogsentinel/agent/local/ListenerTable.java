@@ -68,8 +68,8 @@ public final class ListenerTable {
                 usage,
                 l.limitedBy().label(),
                 Integer.toString(l.synRecv()),
-                withDelta(c.listenOverflows(), d == null ? null : d.listenOverflows()),
-                withDelta(c.listenDrops(), d == null ? null : d.listenDrops()));
+                c == null ? "?" : withDelta(c.listenOverflows(), d == null ? null : d.listenOverflows()),
+                c == null ? "?" : withDelta(c.listenDrops(), d == null ? null : d.listenDrops()));
     }
 
     private static String owner(NetnsAttribution a) {

@@ -69,8 +69,10 @@ public class ScanMetrics {
         for (NetnsScan ns : scan.namespaces()) {
             Tags nsTags = Tags.of("netns", ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(),
                     "pod_uid", ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label());
-            seenNetns.add(nsTags);
-            update(netnsSeries, nsTags, ns, this::registerNetns);
+            if (ns.counters() != null) {
+                seenNetns.add(nsTags);
+                update(netnsSeries, nsTags, ns, this::registerNetns);
+            }
             for (ListenerFinding l : ns.listeners()) {
                 Tags tags = nsTags.and("family", l.endpoint().family().name(), "address", l.endpoint().address(),
                         "port", Integer.toString(l.endpoint().port()));

@@ -12,7 +12,7 @@ import java.util.List;
  * @param key       identity while it lives (see NetnsProcesses)
  * @param nsInode   ns/net inode as lsns shows it, or null when unreadable
  * @param somaxconn net.core.somaxconn of this namespace, or null when the reader cannot see it
- * @param counters  cumulative counters
+ * @param counters  cumulative counters, or null when they could not be read
  * @param delta     change since this namespace's previous scan; null on its first scan
  * @param listeners worst first
  */

@@ -117,15 +117,12 @@ public final class NodeScanner implements AutoCloseable {
     }
 
     private TrackedNetns track(NetnsProcesses netns, ScanErrors errors) {
-        CountersFiles counters = openCounters(netns, errors);
-        if (counters == null) {
-            return null;
-        }
         NetnsSource source = openSource(netns, errors);
         if (source == null) {
-            counters.close();
             return null;
         }
+        // Without its counter files a namespace still has listeners worth reporting.
+        CountersFiles counters = openCounters(netns, errors);
         TrackedNetns t = new TrackedNetns(netns.key(), netns.nsInode(), source, counters);
         tracked.put(netns.key(), t);
         return t;
@@ -136,7 +133,8 @@ public final class NodeScanner implements AutoCloseable {
             try {
                 return CountersFiles.open(discovery.procRoot().resolve(Integer.toString(pid)), maxFileBytes);
             } catch (NoSuchFileException e) {
-                errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited before its counters could be opened");
+                errors.add(Files.exists(e.getFile() == null ? Path.of("/") : Path.of(e.getFile()).getParent())
+                        ? ScanErrors.Kind.MISSING : ScanErrors.Kind.VANISHED, "cannot open " + e.getFile());
             } catch (AccessDeniedException e) {
                 errors.add(ScanErrors.Kind.PERMISSION, "not allowed to open " + e.getFile());
             } catch (IOException e) {
@@ -187,21 +185,19 @@ public final class NodeScanner implements AutoCloseable {
 
     private NetnsScan read(TrackedNetns t, NetnsProcesses netns, ScanErrors errors) {
         Reading<List<ListenerSample>> listeners;
-        Reading<NetnsCounters> counters;
         OptionalInt somaxconn;
         try {
             listeners = t.source.listeners();
             note(listeners, errors);
-            counters = t.counters.read();
-            note(counters, errors);
             somaxconn = t.source.somaxconn();
         } catch (ReaderException e) {
             errors.add(ScanErrors.Kind.READ, "namespace " + describe(t) + ": " + e.getMessage());
             return null;
         }
         Integer sysctl = somaxconn.isPresent() ? somaxconn.getAsInt() : null;
-        NetnsCounters delta = t.lastCounters == null ? null : counters.value().since(t.lastCounters);
-        t.lastCounters = counters.value();
+        NetnsCounters counters = readCounters(t, errors);
+        NetnsCounters delta = t.lastCounters == null || counters == null ? null : counters.since(t.lastCounters);
+        t.lastCounters = counters;
 
         if (needsSynRecv(t, delta, listeners.value(), sysctl)) {
             try {
@@ -224,8 +220,23 @@ public final class NodeScanner implements AutoCloseable {
             t.pids = netns.pids();
             t.attribution = attribute(t.key, netns.pids(), errors);
         }
-        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctl, counters.value(), delta,
+        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctl, counters, delta,
                 List.copyOf(findings));
+    }
+
+    /** The namespace's counters, or null when its files could not be opened or read (counted). */
+    private NetnsCounters readCounters(TrackedNetns t, ScanErrors errors) {
+        if (t.counters == null) {
+            return null;
+        }
+        try {
+            Reading<NetnsCounters> counters = t.counters.read();
+            note(counters, errors);
+            return counters.value();
+        } catch (ReaderException e) {
+            errors.add(ScanErrors.Kind.READ, "counters of namespace " + describe(t) + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private boolean needsSynRecv(TrackedNetns t, NetnsCounters delta, List<ListenerSample> listeners, Integer sysctl) {

@@ -19,6 +19,7 @@ final class TrackedNetns implements AutoCloseable {
     final long key;
     Long nsInode;
     final NetnsSource source;
+    /** Null when the namespace's netstat/snmp could not be opened. */
     final CountersFiles counters;
     List<Integer> pids = List.of();
     NetnsAttribution attribution;
@@ -36,6 +37,8 @@ final class TrackedNetns implements AutoCloseable {
     @Override
     public void close() {
         source.close();
-        counters.close();
+        if (counters != null) {
+            counters.close();
+        }
     }
 }

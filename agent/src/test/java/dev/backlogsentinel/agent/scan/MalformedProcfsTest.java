@@ -1,0 +1,152 @@
+package dev.backlogsentinel.agent.scan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backlogsentinel.agent.TestConfig;
+import dev.backlogsentinel.agent.attribution.NetnsAttribution;
+import dev.backlogsentinel.agent.local.ListenerTable;
+import dev.backlogsentinel.agent.local.LocalReport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A fake procfs root with one good namespace and several broken ones: each fault is counted, and
+ * everything that can be read still is.
+ */
+class MalformedProcfsTest {
+
+    static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    static final String LISTEN_8080 = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000011 00:00000000 00000000     0        0 40123 1 0000000000000000 100 0 0 10 0\n";
+    static final String LISTEN_80 = "   1: 00000000:0050 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 40124 1 0000000000000000 100 0 0 10 0\n";
+    static final String NETSTAT = "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPReqQFullDoCookies TCPReqQFullDrop\nTcpExt: 0 65 65 0 0\n";
+    static final String SNMP = "Tcp: ActiveOpens PassiveOpens\nTcp: 30 17\n";
+    static final String UID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    static final String CID = "4f1c2b0e9a8d7c6b5a493827161504f3e2d1c0b9a8f7e6d5c4b3a29180716253";
+
+    @TempDir
+    Path root;
+
+    @BeforeEach
+    void layOut() throws IOException {
+        // 100 and 101: one healthy pod namespace (101's net is the same directory, as for two containers).
+        pid(100, HEADER + LISTEN_8080, NETSTAT, "0::/kubepods/burstable/pod" + UID + "/" + CID + "\n");
+        Files.createDirectories(root.resolve("101"));
+        Files.createSymbolicLink(root.resolve("101/net"), root.resolve("100/net"));
+        Files.writeString(root.resolve("101/cgroup"), "0::/kubepods/burstable/pod" + UID + "/" + CID.replace('4', '5') + "\n");
+        // 200: garbage and truncated lines around a good listener; netstat cut mid-pair; unknown cgroup layout.
+        pid(200, HEADER + "garbage\n\u0000\u0001\u0002\n" + LISTEN_80.substring(0, 50) + "\n" + LISTEN_80 + "   9: ZZZZ",
+                "TcpExt: ListenOverflows ListenDrops\n", "0::/kubepods/some-future-layout/x\n");
+        // 300: a listener, then megabytes with no newline.
+        pid(300, HEADER + LISTEN_8080 + "x".repeat(3 << 20), NETSTAT, "0::/system.slice/foo.service\n");
+        // 400: a process that exited between listing and reading.
+        Files.createDirectories(root.resolve("400"));
+        // 500: netstat missing.
+        pid(500, HEADER + LISTEN_80, NETSTAT, "0::/\n");
+        Files.delete(root.resolve("500/net/netstat"));
+        // 600: empty files.
+        pid(600, "", "", "");
+        // Not processes: ignored.
+        Files.createDirectories(root.resolve("sys"));
+        Files.writeString(root.resolve("uptime"), "1 2\n");
+    }
+
+    private void pid(int pid, String tcp, String netstat, String cgroup) throws IOException {
+        Path net = Files.createDirectories(root.resolve(pid + "/net"));
+        Files.writeString(net.resolve("tcp"), tcp);
+        Files.writeString(net.resolve("tcp6"), tcp.isEmpty() ? "" : HEADER);
+        Files.writeString(net.resolve("netstat"), netstat);
+        Files.writeString(net.resolve("snmp"), netstat.isEmpty() ? "" : SNMP);
+        Files.writeString(root.resolve(pid + "/cgroup"), cgroup);
+    }
+
+    private NetnsScan byPid(NodeScan scan, int pid) {
+        return scan.namespaces().stream().filter(n -> n.pids().contains(pid)).findFirst()
+                .orElseThrow(() -> new AssertionError("no namespace with pid " + pid));
+    }
+
+    @Test
+    void eachFaultIsCountedAndTheRestOfTheScanIsIntact() throws Exception {
+        try (NodeScanner scanner = TestConfig.scanner(ReaderChoice.PROCFS, root, 1 << 20)) {
+            NodeScan scan = scanner.scan();
+
+            NetnsScan pod = byPid(scan, 100);
+            assertThat(pod.pids()).containsExactly(100, 101);
+            assertThat(pod.attribution().kind()).isEqualTo(NetnsAttribution.Kind.POD);
+            assertThat(pod.attribution().podUid()).isEqualTo(UID);
+            assertThat(pod.attribution().containerIds()).hasSize(2);
+            assertThat(pod.listeners()).singleElement().satisfies(l -> assertThat(l.depth()).isEqualTo(17));
+            assertThat(pod.counters().listenOverflows()).isEqualTo(65);
+            assertThat(pod.counters().passiveOpens()).isEqualTo(17);
+
+            NetnsScan garbled = byPid(scan, 200);
+            assertThat(garbled.listeners()).singleElement().satisfies(l -> assertThat(l.endpoint().port()).isEqualTo(80));
+            assertThat(garbled.attribution().kind()).isEqualTo(NetnsAttribution.Kind.UNRECOGNISED);
+            assertThat(garbled.counters().listenOverflows()).as("a half pair is not a value").isZero();
+
+            assertThat(byPid(scan, 300).listeners()).hasSize(1);
+            NetnsScan noCounters = byPid(scan, 500);
+            assertThat(noCounters.listeners()).hasSize(1);
+            assertThat(noCounters.counters()).isNull();
+            assertThat(byPid(scan, 600).listeners()).isEmpty();
+            assertThat(scan.namespaces()).hasSize(5);
+
+            ScanErrors errors = scan.errors();
+            assertThat(errors.count(ScanErrors.Kind.MALFORMED)).as("garbage, binary, truncated, bad hex, half pair")
+                    .isGreaterThanOrEqualTo(5);
+            assertThat(errors.count(ScanErrors.Kind.OVERSIZED)).as("listeners and SYN_RECV passes each hit the cap").isPositive();
+            assertThat(errors.count(ScanErrors.Kind.VANISHED)).isEqualTo(1);
+            assertThat(errors.count(ScanErrors.Kind.MISSING)).isEqualTo(1);
+            assertThat(errors.firstMessages().get(ScanErrors.Kind.MALFORMED)).isNotBlank();
+
+            // What the user sees renders with the gaps, rather than failing on them.
+            String json = new ObjectMapper().writeValueAsString(LocalReport.of(scan));
+            assertThat(json).contains("\"counters\":null").contains("\"malformed\":");
+            assertThat(ListenerTable.render(scan, 50)).contains("scan errors:").contains("127.0.0.1:8080");
+        }
+    }
+
+    @Test
+    void aNamespaceWhoseProcessesAllVanishIsForgottenAndItsKeyStartsAfresh() throws Exception {
+        try (NodeScanner scanner = TestConfig.scanner(ReaderChoice.PROCFS, root, 1 << 20)) {
+            long key = byPid(scanner.scan(), 500).key();
+            assertThat(byPid(scanner.scan(), 500).delta()).as("second scan has a delta").isNull();
+            NetnsScan pod = byPid(scanner.scan(), 100);
+            assertThat(pod.delta()).isNotNull();
+            // Every process of the pod namespace exits; its directory goes with them.
+            deleteTree(root.resolve("101"));
+            deleteTree(root.resolve("100"));
+            assertThat(scanner.scan().namespaces()).noneMatch(n -> n.pids().contains(100));
+            // A process reappears under the same pid: a new namespace lifetime, no delta carried over.
+            pid(100, HEADER + LISTEN_8080, NETSTAT.replace("65 65", "3 3"), "0::/\n");
+            NetnsScan reborn = byPid(scanner.scan(), 100);
+            assertThat(reborn.delta()).as("state of a dead namespace never lands on a new one").isNull();
+            assertThat(reborn.counters().listenOverflows()).isEqualTo(3);
+            assertThat(key).isNotZero();
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    @Test
+    void aMissingProcRootIsAnErrorNotACrash() {
+        try (NodeScanner scanner = TestConfig.scanner(ReaderChoice.PROCFS, root.resolve("nope"), 1 << 20)) {
+            NodeScan scan = scanner.scan();
+            assertThat(scan.namespaces()).isEmpty();
+            assertThat(scan.errors().count(ScanErrors.Kind.READ)).isEqualTo(1);
+            assertThat(List.copyOf(scan.errors().firstMessages().values()).getFirst()).contains("nope");
+        }
+    }
+}

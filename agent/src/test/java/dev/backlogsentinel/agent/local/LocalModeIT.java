@@ -1,0 +1,184 @@
+package dev.backlogsentinel.agent.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backlogsentinel.agent.NetnsFixture;
+import dev.backlogsentinel.agent.RootRequired;
+import dev.backlogsentinel.agent.kernel.Family;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged agent run as the README runs it, without a cluster: as root, as an unprivileged
+ * user, and as a live table serving metrics.
+ */
+@RootRequired
+class LocalModeIT {
+
+    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    static NetnsFixture netns;
+
+    @BeforeAll
+    static void fill() throws Exception {
+        assertThat(JAR).as("run after package").exists();
+        netns = NetnsFixture.create();
+        netns.fill(Family.IPv4, 8080, 16, 30);
+        netns.fill(Family.IPv6, 8443, 16, 30);
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        if (netns != null) {
+            netns.close();
+        }
+    }
+
+    record Run(int exit, String stdout, String stderr) {
+    }
+
+    static Run agent(List<String> prefix, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Path err = Files.createTempFile("agent", ".err");
+        err.toFile().setReadable(true, false);
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String stderr = Files.readString(err);
+        Files.delete(err);
+        return new Run(p.exitValue(), out, stderr);
+    }
+
+    static JsonNode namespace(JsonNode doc, long nsInode, long key) {
+        for (JsonNode ns : doc.get("namespaces")) {
+            if (ns.get("key").asLong() == key) {
+                if (!ns.get("netns").isNull()) {
+                    assertThat(ns.get("netns").asLong()).isEqualTo(nsInode);
+                }
+                return ns;
+            }
+        }
+        throw new AssertionError("namespace " + nsInode + " not in " + doc);
+    }
+
+    static JsonNode listener(JsonNode ns, int port) {
+        for (JsonNode l : ns.get("listeners")) {
+            if (l.get("port").asInt() == port) {
+                return l;
+            }
+        }
+        throw new AssertionError("port " + port + " not in " + ns);
+    }
+
+    @Test
+    void jsonAsRootUsesNetlinkAndReadsTheRealLimit() throws Exception {
+        Run run = agent(List.of(), "--once", "--output", "json");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(run.stdout());
+        assertThat(doc.get("reader").asText()).isEqualTo("netlink");
+        JsonNode ns = namespace(doc, netns.nsInode(), netns.key());
+        assertThat(ns.get("somaxconn").asInt()).isEqualTo(4096);
+        assertThat(ns.get("counters").get("listenOverflows").asLong()).isGreaterThanOrEqualTo(13);
+        for (int port : new int[] {8080, 8443}) {
+            JsonNode l = listener(ns, port);
+            assertThat(l.get("family").asText()).isEqualTo(port == 8080 ? "IPv4" : "IPv6");
+            assertThat(l.get("address").asText()).isEqualTo(port == 8080 ? "127.0.0.1" : "::1");
+            assertThat(l.get("depth").asInt()).isEqualTo(17);
+            assertThat(l.get("limit").asInt()).isEqualTo(16);
+            assertThat(l.get("limitedBy").asText()).isEqualTo("backlog");
+            assertThat(l.get("full").asBoolean()).isTrue();
+            assertThat(l.get("usagePercent").asDouble()).isEqualTo(106.3);
+            assertThat(l.has("synRecv")).isTrue();
+        }
+        assertThat(run.stderr()).doesNotContain("Exception");
+    }
+
+    @Test
+    void asNobodyItFallsBackToProcfsSaysSoOnceAndPrintsNoStackTrace() throws Exception {
+        List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--");
+        Run run = agent(nobody, "--once", "--output", "json");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(run.stdout());
+        assertThat(doc.get("reader").asText()).isEqualTo("procfs");
+        assertThat(doc.get("readerNote").asText()).contains("CAP_SYS_ADMIN").contains("procfs");
+        JsonNode ns = namespace(doc, netns.nsInode(), netns.key());
+        JsonNode l = listener(ns, 8080);
+        assertThat(l.get("depth").asInt()).as("depth is still exact").isEqualTo(17);
+        assertThat(l.get("limitedBy").asText()).isEqualTo("unknown");
+        assertThat(ns.get("counters").get("listenOverflows").asLong()).isGreaterThanOrEqualTo(13);
+        assertThat(run.stderr().lines().filter(line -> line.contains("netlink reader not permitted"))).hasSize(1);
+        assertThat(run.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+
+        Run table = agent(nobody, "--once");
+        assertThat(table.exit()).isZero();
+        assertThat(table.stdout()).contains("reader procfs").contains("note: netlink reader not permitted").contains("17/");
+    }
+
+    @Test
+    void liveTableRedrawsEachScanAndServesMetricsMeanwhile() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=" + port, "-jar", JAR.toAbsolutePath().toString(), "--interval", "300ms");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            StringBuilder seen = new StringBuilder();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    byte[] buf = new byte[8192];
+                    int n;
+                    while ((n = p.getInputStream().read(buf)) > 0) {
+                        synchronized (seen) {
+                            seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // The process is destroyed at the end of the test.
+                }
+            });
+            HttpClient http = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                synchronized (seen) {
+                    assertThat(seen.toString().split("Backlog Sentinel: ", -1).length - 1).as("scans printed").isGreaterThanOrEqualTo(3);
+                }
+                String body = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(body).contains("backlog_listen_queue_depth{").contains("port=\"8080\"");
+            });
+            reader.interrupt();
+        } finally {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUnknownReaderIsRefusedWithAMessage() throws Exception {
+        Run run = agent(List.of(), "--once", "--reader", "bogus");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.stderr()).contains("'bogus' is not a reader").doesNotContain("\tat ");
+    }
+}

@@ -5,6 +5,7 @@ import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Parses the header/value line pairs of /proc/net/netstat and /proc/net/snmp
@@ -28,6 +29,10 @@ public final class NetstatParser {
         }
     }
 
+    // Runs for every namespace on every scan: compile once.
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern NEWLINE = Pattern.compile("\n");
+
     private NetstatParser() {
     }
 
@@ -43,8 +48,8 @@ public final class NetstatParser {
     private static int parseInto(String text, Map<String, Long> values) {
         int malformed = 0;
         String[] header = null;
-        for (String line : text.split("\n")) {
-            String[] tokens = line.strip().split("\\s+");
+        for (String line : NEWLINE.split(text)) {
+            String[] tokens = WHITESPACE.split(line.strip());
             if (tokens.length < 2 || !tokens[0].endsWith(":")) {
                 malformed += line.isBlank() ? 0 : 1;
                 header = null;

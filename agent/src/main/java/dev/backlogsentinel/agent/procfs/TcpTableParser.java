@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Parses /proc/&lt;pid&gt;/net/tcp or tcp6, one line at a time. LISTEN lines (state 0A) give the
@@ -20,6 +21,8 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
 
     static final String STATE_LISTEN = "0A";
     static final String STATE_SYN_RECV = "03";
+
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     private final Family family;
     private final boolean withSynRecv;
@@ -39,7 +42,7 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
         if (trimmed.isEmpty() || trimmed.startsWith("sl")) {
             return true;
         }
-        String[] f = trimmed.split("\\s+");
+        String[] f = WHITESPACE.split(trimmed);
         if (f.length < 10 || f[3].length() != 2) {
             return malformed(line);
         }

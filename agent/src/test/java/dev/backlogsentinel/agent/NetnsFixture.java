@@ -101,6 +101,22 @@ public final class NetnsFixture implements AutoCloseable {
     }
 
     /**
+     * The namespace the issue's first check describes: listen(16) on 127.0.0.1:8080 and [::1]:8443,
+     * never accepting, each filled by 30 connects (17 queued, the rest dropped and retried).
+     */
+    public static NetnsFixture withFullQueues() throws Exception {
+        NetnsFixture netns = create();
+        try {
+            netns.fill(Family.IPv4, 8080, 16, 30);
+            netns.fill(Family.IPv6, 8443, 16, 30);
+            return netns;
+        } catch (Exception e) {
+            netns.close();
+            throw e;
+        }
+    }
+
+    /**
      * Opens a listener with the given backlog that never accepts, and starts {@code connects}
      * non-blocking connects to it from inside the namespace.
      */

@@ -2,6 +2,8 @@ package dev.backlogsentinel.agent.local;
 
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.scan.LimitedBy;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Renders a scan as the local-mode table: one row per listener, worst first across all namespaces. */
 public final class ListenerTable {
@@ -31,7 +34,7 @@ public final class ListenerTable {
             List<String> parts = new ArrayList<>();
             scan.errors().counts().forEach((k, v) -> parts.add(k.label() + " " + v));
             String first = scan.errors().firstMessages().entrySet().stream()
-                    .filter(e -> e.getKey() != ScanErrors.Kind.VANISHED).map(e -> e.getValue()).findFirst().orElse(null);
+                    .filter(e -> e.getKey() != ScanErrors.Kind.VANISHED).map(Map.Entry::getValue).findFirst().orElse(null);
             out.append("scan errors: ").append(String.join(", ", parts)).append(first != null ? " (first: " + first + ")" : "").append('\n');
         }
         out.append(String.format(Locale.ROOT, FORMAT, "NETNS", "POD UID", "ADDRESS:PORT", "DEPTH/LIMIT", "USAGE",
@@ -57,8 +60,8 @@ public final class ListenerTable {
     private static String row(NetnsScan ns, ListenerFinding l) {
         NetnsCounters c = ns.counters();
         NetnsCounters d = ns.delta();
-        String limit = l.limit() == null ? "?" : (l.limitedBy() == dev.backlogsentinel.agent.scan.LimitedBy.UNKNOWN
-                && ns.reader() == dev.backlogsentinel.agent.kernel.ReaderKind.PROCFS ? "<=" : "") + l.limit();
+        String limit = l.limit() == null ? "?" : (l.limitedBy() == LimitedBy.UNKNOWN
+                && ns.reader() == ReaderKind.PROCFS ? "<=" : "") + l.limit();
         String usage = l.usagePercent() == null ? "?" : String.format(Locale.ROOT, "%.1f%%", l.usagePercent());
         return String.format(Locale.ROOT, FORMAT,
                 ns.nsInode() != null ? ns.nsInode().toString() : "?",

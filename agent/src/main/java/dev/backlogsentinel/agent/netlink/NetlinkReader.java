@@ -31,6 +31,7 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
     private static final int LISTEN_MASK = 1 << SockDiagSocket.TCP_LISTEN;
     private static final int SYN_RECV_MASK = 1 << SockDiagSocket.TCP_SYN_RECV;
     private static final String SOMAXCONN = "/proc/sys/net/core/somaxconn";
+    private static final int ESRCH = 3;
 
     private final Path procRoot;
     private final NetnsEntrance entrance = new NetnsEntrance();
@@ -67,8 +68,9 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             here = -1;
         }
         if (here != expectedKey) {
-            // The pid was reused by a process of another namespace between discovery and now.
-            throw new Libc.SyscallException("setns", "pid moved to namespace key " + here + ", expected " + expectedKey, 3);
+            // The pid was reused by a process of another namespace between discovery and now:
+            // reported as ESRCH, the process discovery saw is gone; the next pid is tried.
+            throw new Libc.SyscallException("setns", "pid moved to namespace key " + here + ", expected " + expectedKey, ESRCH);
         }
         SockDiagSocket socket = SockDiagSocket.openHere();
         int somaxconnFd;

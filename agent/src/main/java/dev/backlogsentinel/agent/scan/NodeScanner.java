@@ -149,17 +149,16 @@ public final class NodeScanner implements AutoCloseable {
             try {
                 return netlink.open(netns);
             } catch (ReaderException e) {
-                if (choice == ReaderChoice.NETLINK || !e.isPermission()) {
-                    if (choice == ReaderChoice.AUTO) {
-                        // A fault, not a missing capability: still read what procfs can.
-                        errors.add(ScanErrors.Kind.READ, "netlink: " + e.getMessage());
-                    } else {
-                        errors.add(e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.READ,
-                                "netlink: " + e.getMessage());
-                        return null;
-                    }
-                } else {
+                ScanErrors.Kind kind = e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.READ;
+                if (choice == ReaderChoice.NETLINK) {
+                    errors.add(kind, "netlink: " + e.getMessage());
+                    return null;
+                }
+                // auto: a missing capability is expected and said once; a fault is counted. Either way procfs reads it.
+                if (e.isPermission()) {
                     noteFallback(e);
+                } else {
+                    errors.add(kind, "netlink: " + e.getMessage());
                 }
             }
         }

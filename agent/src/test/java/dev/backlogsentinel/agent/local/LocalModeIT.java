@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
-import dev.backlogsentinel.agent.kernel.Family;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,9 +38,7 @@ class LocalModeIT {
     @BeforeAll
     static void fill() throws Exception {
         assertThat(JAR).as("run after package").exists();
-        netns = NetnsFixture.create();
-        netns.fill(Family.IPv4, 8080, 16, 30);
-        netns.fill(Family.IPv6, 8443, 16, 30);
+        netns = NetnsFixture.withFullQueues();
     }
 
     @AfterAll

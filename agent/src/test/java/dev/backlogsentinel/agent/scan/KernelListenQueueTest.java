@@ -28,9 +28,7 @@ class KernelListenQueueTest {
 
     @BeforeAll
     static void fillQueues() throws Exception {
-        netns = NetnsFixture.create();
-        netns.fill(Family.IPv4, 8080, 16, 30);
-        netns.fill(Family.IPv6, 8443, 16, 30);
+        netns = NetnsFixture.withFullQueues();
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.backlogsentinel.agent.ProcfsLines;
 import dev.backlogsentinel.agent.TestConfig;
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.local.ListenerTable;
@@ -22,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MalformedProcfsTest {
 
-    static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-    static final String LISTEN_8080 = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000011 00:00000000 00000000     0        0 40123 1 0000000000000000 100 0 0 10 0\n";
-    static final String LISTEN_80 = "   1: 00000000:0050 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 40124 1 0000000000000000 100 0 0 10 0\n";
+    static final String HEADER = ProcfsLines.HEADER + "\n";
+    static final String LISTEN_8080 = ProcfsLines.LISTEN_8080 + "\n";
+    static final String LISTEN_80 = ProcfsLines.LISTEN_80.replace("00000000:00000000 00:", "00000000:00000002 00:") + "\n";
     static final String NETSTAT = "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPReqQFullDoCookies TCPReqQFullDrop\nTcpExt: 0 65 65 0 0\n";
     static final String SNMP = "Tcp: ActiveOpens PassiveOpens\nTcp: 30 17\n";
     static final String UID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";

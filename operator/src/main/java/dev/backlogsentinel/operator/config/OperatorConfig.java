@@ -1,0 +1,27 @@
+package dev.backlogsentinel.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** The operator's settings, under backlog.operator.* (env: BACKLOG_OPERATOR_*). */
+@ConfigMapping(prefix = "backlog.operator")
+public interface OperatorConfig {
+
+    /** An agent Lease not renewed for this long makes its node's condition Unknown. */
+    @WithDefault("40s")
+    Duration agentGrace();
+
+    /** Namespace of the agents' Leases and of leader election; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
+    Optional<String> namespace();
+
+    /** At most this many Saturated listeners in a policy's status. */
+    @WithDefault("20")
+    int maxSaturatedListeners();
+
+    /** The node condition's message names at most this many listeners, worst first. */
+    @WithDefault("3")
+    int conditionListeners();
+}

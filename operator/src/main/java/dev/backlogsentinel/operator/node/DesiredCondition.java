@@ -1,0 +1,21 @@
+package dev.backlogsentinel.operator.node;
+
+import dev.backlogsentinel.api.report.ReportedListener;
+
+import java.util.List;
+
+/**
+ * The ListenQueuePressure condition a node should have.
+ *
+ * @param saturated the listeners that set it (worst first), for events
+ */
+public record DesiredCondition(String status, String reason, String message, List<ReportedListener> saturated) {
+
+    public static final String TYPE = "ListenQueuePressure";
+    public static final String TRUE = "True";
+    public static final String FALSE = "False";
+    public static final String UNKNOWN = "Unknown";
+    public static final String SATURATED = "ListenQueueSaturated";
+    public static final String NO_PRESSURE = "NoListenQueuePressure";
+    public static final String NOT_REPORTING = "BacklogAgentNotReporting";
+}

@@ -1,0 +1,72 @@
+package dev.backlogsentinel.operator.node;
+
+import dev.backlogsentinel.api.ListenerState;
+import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.api.report.ReportedListener;
+import dev.backlogsentinel.operator.events.FindingMessages;
+import dev.backlogsentinel.operator.policy.ValidPolicies;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Decides a node's ListenQueuePressure condition from its report, the policies and its agent's liveness. */
+public final class NodePressure {
+
+    private NodePressure() {
+    }
+
+    public static DesiredCondition evaluate(NodeBacklogReport report, ValidPolicies policies, AgentLiveness liveness,
+            Duration grace, int shown) {
+        if (!liveness.alive()) {
+            return new DesiredCondition(DesiredCondition.UNKNOWN, DesiredCondition.NOT_REPORTING,
+                    liveness.notReportingMessage(grace), List.of());
+        }
+        List<ReportedListener> saturated = saturatedUnder(report, policies, true);
+        if (saturated.isEmpty()) {
+            return new DesiredCondition(DesiredCondition.FALSE, DesiredCondition.NO_PRESSURE,
+                    "No listen queue on this node is saturated.", List.of());
+        }
+        return new DesiredCondition(DesiredCondition.TRUE, DesiredCondition.SATURATED,
+                FindingMessages.condition(saturated, shown), saturated);
+    }
+
+    /**
+     * Saturated listeners under valid policies, once each (a listener under several policies counts
+     * once), worst first.
+     *
+     * @param forCondition true: only policies with nodeCondition; false: only policies with events
+     */
+    public static List<ReportedListener> saturatedUnder(NodeBacklogReport report, ValidPolicies policies, boolean forCondition) {
+        Map<String, ReportedListener> unique = new LinkedHashMap<>();
+        if (report.getStatus() == null) {
+            return List.of();
+        }
+        for (ReportedListener l : report.getStatus().getListeners()) {
+            if (l.getState() != ListenerState.Saturated || l.getPod() == null) {
+                continue;
+            }
+            boolean counts = policies.get(l.getPod().getNamespace(), l.getPolicy())
+                    .map(spec -> Boolean.TRUE.equals(forCondition ? spec.getNodeCondition() : spec.getEvents()))
+                    .orElse(false);
+            if (counts) {
+                unique.putIfAbsent(listenerKey(l), l);
+            }
+        }
+        List<ReportedListener> list = new ArrayList<>(unique.values());
+        list.sort(WORST_FIRST);
+        return list;
+    }
+
+    public static String listenerKey(ReportedListener l) {
+        return l.getPod().getUid() + "/" + l.getAddress() + "/" + l.getPort();
+    }
+
+    public static final Comparator<ReportedListener> WORST_FIRST = Comparator
+            .comparingDouble((ReportedListener l) -> l.getLimit() == null ? 0 : (double) l.getDepth() / Math.max(l.getLimit(), 1))
+            .reversed()
+            .thenComparing(l -> l.getPod().getNamespace() + "/" + l.getPod().getName() + ":" + l.getPort());
+}

@@ -1,0 +1,70 @@
+package dev.backlogsentinel.operator.node;
+
+import dev.backlogsentinel.api.policy.BacklogPolicy;
+import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.operator.config.OperatorNamespace;
+import dev.backlogsentinel.operator.policy.ValidPolicies;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One reconcile per NodeBacklogReport (one per node): also woken by the node's agent Lease and by
+ * any BacklogPolicy change, since a policy's flags decide what its listeners mean. A report is all
+ * status (its generation never moves), so every write of it must wake this controller.
+ */
+@ControllerConfiguration(name = NodePressureReconciler.NAME, generationAwareEventProcessing = false)
+public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
+
+    public static final String NAME = "node-pressure";
+
+    @Inject
+    NodeReconciliation reconciliation;
+
+    @Inject
+    OperatorNamespace namespace;
+
+    @Override
+    public List<EventSource<?, NodeBacklogReport>> prepareEventSources(EventSourceContext<NodeBacklogReport> context) {
+        var leases = InformerEventSourceConfiguration.from(Lease.class, NodeBacklogReport.class)
+                .withName("agent-leases")
+                .withNamespaces(namespace.get())
+                .withSecondaryToPrimaryMapper(lease -> {
+                    String name = lease.getMetadata().getName();
+                    return name.startsWith(AgentLiveness.LEASE_PREFIX)
+                            ? Set.of(new ResourceID(name.substring(AgentLiveness.LEASE_PREFIX.length())))
+                            : Set.of();
+                })
+                .build();
+        var policies = InformerEventSourceConfiguration.from(BacklogPolicy.class, NodeBacklogReport.class)
+                .withName("policies-for-nodes")
+                .withWatchAllNamespaces()
+                .withSecondaryToPrimaryMapper(policy -> context.getPrimaryCache().keys().collect(Collectors.toSet()))
+                .build();
+        return List.of(new InformerEventSource<>(leases, context), new InformerEventSource<>(policies, context));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public UpdateControl<NodeBacklogReport> reconcile(NodeBacklogReport report, Context<NodeBacklogReport> context) {
+        Lease lease = context.getSecondaryResource(Lease.class).orElse(null);
+        var policySource = (InformerEventSource<BacklogPolicy, NodeBacklogReport>) context.eventSourceRetriever()
+                .getEventSourceFor(BacklogPolicy.class);
+        ValidPolicies policies = ValidPolicies.of(policySource.list(p -> true));
+        return reconciliation.reconcile(report, lease, policies)
+                .map(after -> UpdateControl.<NodeBacklogReport>noUpdate().rescheduleAfter(after))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+}

@@ -214,6 +214,30 @@ class NodePressureAndEventsTest {
     }
 
     @Test
+    void lastTransitionTimeMovesOnlyWithTheStatus() {
+        cluster.node("n8");
+        OperatorMetrics metrics = new OperatorMetrics(new SimpleMeterRegistry());
+        Instant t1 = Instant.parse("2026-11-21T10:00:00Z");
+        var trueOne = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "one", List.of());
+        var trueTwo = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "two", List.of());
+        var falseOne = new dev.backlogsentinel.operator.node.DesiredCondition("False", "NoListenQueuePressure", "none", List.of());
+        assertThat(writerAt(t1, metrics).apply("n8", trueOne).orElseThrow().patched()).isTrue();
+        assertThat(writerAt(t1.plusSeconds(5), metrics).apply("n8", trueOne).orElseThrow().patched()).as("nothing changed").isFalse();
+        assertThat(writerAt(t1.plusSeconds(10), metrics).apply("n8", trueTwo).orElseThrow().patched()).isTrue();
+        assertThat(cluster.pressure("n8").getLastTransitionTime()).as("message changed, status did not").isEqualTo(t1.toString());
+        assertThat(cluster.pressure("n8").getMessage()).isEqualTo("two");
+        writerAt(t1.plusSeconds(20), metrics).apply("n8", falseOne);
+        assertThat(cluster.pressure("n8").getLastTransitionTime()).isEqualTo(t1.plusSeconds(20).toString());
+        assertThat(client.nodes().withName("n8").get().getStatus().getConditions()).extracting(c -> c.getType())
+                .as("kubelet's conditions stay").contains("Ready", "ListenQueuePressure");
+        assertThat(writerAt(t1, metrics).apply("no-such-node", falseOne)).isEmpty();
+    }
+
+    private NodeConditionWriter writerAt(Instant now, OperatorMetrics metrics) {
+        return new NodeConditionWriter(client, Clock.fixed(now, java.time.ZoneOffset.UTC), metrics);
+    }
+
+    @Test
     void aNodeWhoseAgentNeverReportedGetsNoCondition() {
         cluster.node("n4");
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))

@@ -1,0 +1,151 @@
+package dev.backlogsentinel.agent.policy;
+
+import dev.backlogsentinel.agent.scan.ListenerFinding;
+import dev.backlogsentinel.agent.scan.NetnsScan;
+import dev.backlogsentinel.agent.scan.NodeScan;
+import dev.backlogsentinel.api.ListenerState;
+import dev.backlogsentinel.api.policy.BacklogPolicy;
+import dev.backlogsentinel.api.policy.PolicyValidation;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Judges each scan against the BacklogPolicies: each listener of a pod is matched by the valid
+ * policies of the pod's namespace (podSelector, ports) and gets one state machine per policy, kept
+ * for as long as the listener, its namespace and the policy's spec stay the same. Each policy
+ * counts its own listeners; the report lists a listener once per policy it is not OK under.
+ */
+public final class PolicyEvaluator {
+
+    private record TrackerKey(long netns, String address, int port, String family, String policyNamespace, String policyName) {
+    }
+
+    private record Tracker(ListenerStateMachine machine, String spec) {
+    }
+
+    private final Map<TrackerKey, Tracker> trackers = new HashMap<>();
+    private final Map<Long, Instant> lastSeen = new HashMap<>();
+
+    /**
+     * @param podsOnNode  every pod of this node (what matchedPods counts)
+     * @param podsOfNetns the pod each listener of a namespace belongs to: the namespace's pod, or for
+     *                    the node's own namespace the hostNetwork pod owning the socket; null when none
+     */
+    public Evaluation evaluate(NodeScan scan, List<PodInfo> podsOnNode,
+            Function<NetnsScan, Function<ListenerFinding, PodInfo>> podsOfNetns, List<BacklogPolicy> policies) {
+        Map<String, List<BacklogPolicy>> validByNamespace = new HashMap<>();
+        for (BacklogPolicy p : policies) {
+            if (PolicyValidation.problems(p.getSpec()).isEmpty()) {
+                validByNamespace.computeIfAbsent(p.getMetadata().getNamespace(), n -> new ArrayList<>()).add(p);
+            }
+        }
+        Map<String, Counter> counters = new LinkedHashMap<>();
+        for (PodInfo pod : podsOnNode) {
+            for (BacklogPolicy p : validByNamespace.getOrDefault(pod.namespace(), List.of())) {
+                if (PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
+                    counters.computeIfAbsent(key(p), k -> new Counter(p)).pods.add(pod.uid());
+                }
+            }
+        }
+        List<EvaluatedListener> notOk = new ArrayList<>();
+        Set<TrackerKey> seen = new HashSet<>();
+        Map<Long, Instant> seenNetns = new HashMap<>();
+        int matched = 0;
+        for (NetnsScan ns : scan.namespaces()) {
+            double overflowRate = overflowsPerMinute(ns, scan.at());
+            seenNetns.put(ns.key(), scan.at());
+            Function<ListenerFinding, PodInfo> podOf = podsOfNetns.apply(ns);
+            for (ListenerFinding l : ns.listeners()) {
+                PodInfo pod = podOf.apply(l);
+                if (pod == null) {
+                    continue;
+                }
+                boolean any = false;
+                for (BacklogPolicy p : validByNamespace.getOrDefault(pod.namespace(), List.of())) {
+                    if (!PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
+                        continue;
+                    }
+                    Counter c = counters.computeIfAbsent(key(p), k -> new Counter(p));
+                    List<Integer> ports = p.getSpec().getPorts();
+                    if (ports != null && !ports.isEmpty() && !ports.contains(l.endpoint().port())) {
+                        continue;
+                    }
+                    any = true;
+                    c.pods.add(pod.uid());
+                    c.listeners++;
+                    TrackerKey tk = new TrackerKey(ns.key(), l.endpoint().address(), l.endpoint().port(),
+                            l.endpoint().family().name(), p.getMetadata().getNamespace(), p.getMetadata().getName());
+                    seen.add(tk);
+                    Tracker t = trackers.get(tk);
+                    // A changed spec (new generation) starts the listener afresh under the new thresholds.
+                    String spec = p.getMetadata().getUid() + "/" + p.getMetadata().getGeneration();
+                    if (t == null || !t.spec().equals(spec)) {
+                        t = new Tracker(new ListenerStateMachine(p.getSpec()), spec);
+                        trackers.put(tk, t);
+                    }
+                    ListenerState state = t.machine().observe(new Observation(scan.at(), l.depth(), l.usagePercent(), l.full(), overflowRate));
+                    if (state == ListenerState.Warning) {
+                        c.warning++;
+                    } else if (state == ListenerState.Saturated) {
+                        c.saturated++;
+                    }
+                    if (state != ListenerState.OK) {
+                        notOk.add(new EvaluatedListener(p.getMetadata().getNamespace(), p.getMetadata().getName(), pod, ns, l, state,
+                                t.machine().since(), t.machine().peakDepth()));
+                    }
+                }
+                matched += any ? 1 : 0;
+            }
+        }
+        trackers.keySet().retainAll(seen);
+        lastSeen.clear();
+        lastSeen.putAll(seenNetns);
+        notOk.sort(Comparator.comparing((EvaluatedListener e) -> e.state() != ListenerState.Saturated)
+                .thenComparing(e -> e.listener(), ListenerFinding::worstFirst));
+        List<PolicyCounts> counts = new ArrayList<>();
+        counters.values().forEach(c -> counts.add(c.counts()));
+        return new Evaluation(List.copyOf(notOk), List.copyOf(counts), matched);
+    }
+
+    /** ListenOverflows per minute since this namespace's previous scan; 0 on its first. */
+    private double overflowsPerMinute(NetnsScan ns, Instant now) {
+        Instant previous = lastSeen.get(ns.key());
+        if (previous == null || ns.delta() == null) {
+            return 0;
+        }
+        long millis = Duration.between(previous, now).toMillis();
+        return millis <= 0 ? 0 : ns.delta().listenOverflows() * 60_000.0 / millis;
+    }
+
+    private static String key(BacklogPolicy p) {
+        return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    }
+
+    private static final class Counter {
+        final BacklogPolicy policy;
+        /** Matched pods, by UID: from the node's pod list, and any pod seen only through its listeners. */
+        final Set<String> pods = new HashSet<>();
+        int listeners;
+        int warning;
+        int saturated;
+
+        Counter(BacklogPolicy policy) {
+            this.policy = policy;
+        }
+
+        PolicyCounts counts() {
+            return new PolicyCounts(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), pods.size(), listeners,
+                    warning, saturated);
+        }
+    }
+}

@@ -26,6 +26,31 @@ public record TestConfig(String procRoot, ReaderChoice reader, long maxProcFileB
         return 50;
     }
 
+    @Override
+    public Mode mode() {
+        return Mode.LOCAL;
+    }
+
+    @Override
+    public java.util.Optional<String> nodeName() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.Optional<String> namespace() {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public Duration reportMinInterval() {
+        return Duration.ofSeconds(5);
+    }
+
+    @Override
+    public Duration leaseRenewInterval() {
+        return Duration.ofSeconds(10);
+    }
+
     public static NodeScanner scanner(ReaderChoice choice) {
         return new NodeScannerFactory(defaults(), Clock.systemUTC()).create(choice, Path.of("/proc"));
     }

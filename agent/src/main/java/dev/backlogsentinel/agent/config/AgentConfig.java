@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** The agent's settings, under backlog.agent.* (env: BACKLOG_AGENT_*). */
 @ConfigMapping(prefix = "backlog.agent")
@@ -29,4 +30,32 @@ public interface AgentConfig {
     /** A listener at this share of its limit makes its namespace's SYN_RECV sockets be counted. */
     @WithDefault("50")
     int synRecvNearPercent();
+
+    /**
+     * auto: cluster mode inside a pod (service account and KUBERNETES_SERVICE_HOST), local mode
+     * otherwise; cluster: against the API server of the in-cluster config or KUBECONFIG; local.
+     */
+    @WithDefault("auto")
+    Mode mode();
+
+    /** The node this agent watches (env NODE_NAME); required in cluster mode. */
+    Optional<String> nodeName();
+
+    /** Namespace of the agent's Lease; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
+    Optional<String> namespace();
+
+    /** Values of the NodeBacklogReport are refreshed at most this often; state changes are written at once. */
+    @WithDefault("5s")
+    Duration reportMinInterval();
+
+    /** How often the agent renews its Lease, the heartbeat the operator watches. */
+    @WithDefault("10s")
+    Duration leaseRenewInterval();
+
+    /** backlog.agent.mode. */
+    enum Mode {
+        AUTO,
+        LOCAL,
+        CLUSTER
+    }
 }

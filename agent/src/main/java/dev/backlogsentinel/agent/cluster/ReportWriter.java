@@ -1,0 +1,104 @@
+package dev.backlogsentinel.agent.cluster;
+
+import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Writes this node's NodeBacklogReport: at once when its shape changes, values at most every
+ * minInterval, nothing when nothing changed, never once per scan. While the API server is away the
+ * latest truth waits (counters are cumulative, so the write that gets through loses nothing),
+ * retried with a backoff of 1s doubling to 1 min. Not thread-safe: one caller (the writer thread).
+ */
+public final class ReportWriter {
+
+    private static final Logger LOG = Logger.getLogger(ReportWriter.class);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+    private final KubernetesClient client;
+    private final String node;
+    private final Duration minInterval;
+    private List<String> writtenShape;
+    private List<String> writtenValues;
+    private Instant lastWrite;
+    private Instant retryAt;
+    private Duration backoff = Duration.ofSeconds(1);
+    private int writes;
+    private int failures;
+
+    public ReportWriter(KubernetesClient client, String node, Duration minInterval) {
+        this.client = client;
+        this.node = node;
+        this.minInterval = minInterval;
+    }
+
+    /**
+     * Offers the latest report; writes it if it is due.
+     *
+     * @return true when a write went through
+     */
+    public boolean offer(ReportBuilder.Built latest, Instant now) {
+        boolean shapeChanged = !latest.shape().equals(writtenShape);
+        boolean valuesChanged = !latest.values().equals(writtenValues);
+        if (!shapeChanged && !valuesChanged) {
+            return false;
+        }
+        if (retryAt != null && now.isBefore(retryAt)) {
+            return false;
+        }
+        if (!shapeChanged && lastWrite != null && Duration.between(lastWrite, now).compareTo(minInterval) < 0) {
+            return false;
+        }
+        try {
+            write(latest.status());
+        } catch (KubernetesClientException e) {
+            failures++;
+            if (retryAt == null) {
+                LOG.warnf("cannot write NodeBacklogReport %s (retrying with backoff; scans go on): %s", node, e.getMessage());
+            }
+            retryAt = now.plus(backoff);
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            return false;
+        }
+        if (retryAt != null) {
+            LOG.infof("NodeBacklogReport %s written again after %d failed attempts", node, failures);
+        }
+        retryAt = null;
+        backoff = Duration.ofSeconds(1);
+        writtenShape = latest.shape();
+        writtenValues = latest.values();
+        lastWrite = now;
+        writes++;
+        return true;
+    }
+
+    private void write(NodeBacklogReportStatus status) {
+        var reports = client.resources(NodeBacklogReport.class);
+        NodeBacklogReport current = reports.withName(node).get();
+        if (current == null) {
+            NodeBacklogReport fresh = new NodeBacklogReport();
+            fresh.setMetadata(new ObjectMetaBuilder().withName(node)
+                    .addToLabels("app.kubernetes.io/managed-by", "backlog-sentinel-agent").build());
+            current = reports.resource(fresh).create();
+        }
+        current.setStatus(status);
+        reports.resource(current).updateStatus();
+    }
+
+    /** Writes that went through. */
+    public int writes() {
+        return writes;
+    }
+
+    /** Attempts that failed. */
+    public int failures() {
+        return failures;
+    }
+}

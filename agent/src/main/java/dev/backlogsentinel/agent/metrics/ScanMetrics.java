@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -82,6 +83,19 @@ public class ScanMetrics {
         }
         removeAbsent(listenerSeries, seenListeners);
         removeAbsent(netnsSeries, seenNetns);
+    }
+
+    /**
+     * Removes this bean's listener, namespace and reader series. Micrometer's global registry
+     * outlives an application restart in the same JVM, so series left behind would be scraped
+     * with their last values forever.
+     */
+    @PreDestroy
+    synchronized void close() {
+        removeAbsent(listenerSeries, Set.of());
+        removeAbsent(netnsSeries, Set.of());
+        readerInfo.values().forEach(registry::remove);
+        readerInfo.clear();
     }
 
     private void recordReader(String reader) {

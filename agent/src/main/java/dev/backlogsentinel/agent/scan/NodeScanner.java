@@ -277,6 +277,16 @@ public final class NodeScanner implements AutoCloseable {
         return NetnsAttribution.of(key == ownKey, seen);
     }
 
+    /** The pod UID of a process seen in the last scan, from its cgroup; null when it is not a pod's container. */
+    public synchronized String podOfProcess(int pid) {
+        ProcessAttribution p = processes.get(pid);
+        return p != null && p.kind() == ProcessAttribution.Kind.POD ? p.podUid() : null;
+    }
+
+    public Path procRoot() {
+        return discovery.procRoot();
+    }
+
     private ProcessAttribution readCgroup(int pid, ScanErrors errors) {
         Path file = discovery.procRoot().resolve(Integer.toString(pid)).resolve("cgroup");
         try {

@@ -173,6 +173,19 @@ class LocalModeIT {
     }
 
     @Test
+    void clusterModeWithoutNodeNameExitsWithAMessageNamingIt() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dbacklog.agent.mode=cluster", "-jar", JAR.toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("NODE_NAME");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).contains("NODE_NAME").contains("spec.nodeName").doesNotContain("\tat ");
+    }
+
+    @Test
     void anUnknownReaderIsRefusedWithAMessage() throws Exception {
         Run run = agent(List.of(), "--once", "--reader", "bogus");
         assertThat(run.exit()).isEqualTo(2);

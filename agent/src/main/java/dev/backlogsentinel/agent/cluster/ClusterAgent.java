@@ -1,0 +1,148 @@
+package dev.backlogsentinel.agent.cluster;
+
+import dev.backlogsentinel.agent.attribution.NetnsAttribution;
+import dev.backlogsentinel.agent.metrics.ScanMetrics;
+import dev.backlogsentinel.agent.policy.Evaluation;
+import dev.backlogsentinel.agent.policy.PodInfo;
+import dev.backlogsentinel.agent.policy.PolicyEvaluator;
+import dev.backlogsentinel.agent.scan.ListenerFinding;
+import dev.backlogsentinel.agent.scan.NetnsScan;
+import dev.backlogsentinel.agent.scan.NodeScan;
+import dev.backlogsentinel.agent.scan.NodeScanner;
+import dev.backlogsentinel.api.policy.BacklogPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * The agent in a cluster: scans on its own thread, judges each scan against the policies, and
+ * hands the latest report to a writer thread; a third thread renews the Lease. Nothing here waits
+ * for the API server: informers fill in when it answers, writes and renewals retry, scans go on.
+ */
+public final class ClusterAgent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ClusterAgent.class);
+
+    /**
+     * What a running agent needs; the intervals come from backlog.agent.*.
+     *
+     * @param podFieldSelector list and watch only this node's pods server-side (see PodIndex)
+     */
+    public record Settings(String node, String namespace, String holder, String version, Duration scanInterval,
+            Duration reportMinInterval, Duration leaseRenewInterval, boolean podFieldSelector) {
+    }
+
+    private final Settings settings;
+    private final NodeScanner scanner;
+    private final ScanMetrics metrics;
+    private final Clock clock;
+    private final PodIndex pods;
+    private final SharedIndexInformer<BacklogPolicy> policies;
+    private final PolicyEvaluator evaluator = new PolicyEvaluator();
+    private final HostSocketOwners hostOwners;
+    private final ReportWriter writer;
+    private final AgentLease lease;
+    private final AtomicReference<ReportBuilder.Built> latest = new AtomicReference<>();
+    private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(3,
+            r -> Thread.ofPlatform().name("backlog-cluster-agent").daemon(true).unstarted(r));
+
+    public ClusterAgent(KubernetesClient client, NodeScanner scanner, ScanMetrics metrics, Clock clock, Settings settings) {
+        this.settings = settings;
+        this.scanner = scanner;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.pods = new PodIndex(client, settings.node(), settings.podFieldSelector());
+        this.policies = client.resources(BacklogPolicy.class).inAnyNamespace().runnableInformer(0);
+        this.policies.start();
+        this.hostOwners = new HostSocketOwners(scanner.procRoot());
+        this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval());
+        this.lease = new AgentLease(client, settings.namespace(), settings.node(), settings.holder(), settings.leaseRenewInterval(), clock);
+    }
+
+    public ClusterAgent start() {
+        LOG.infof("cluster mode: node %s, Lease %s/%s, scans every %s", settings.node(), settings.namespace(), lease.name(),
+                settings.scanInterval());
+        threads.scheduleWithFixedDelay(this::guardedScan, 0, settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
+        threads.scheduleWithFixedDelay(lease::renew, 0, settings.leaseRenewInterval().toMillis(), TimeUnit.MILLISECONDS);
+        threads.scheduleWithFixedDelay(this::writeLatest, 200, 500, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void guardedScan() {
+        try {
+            scanOnce();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: a bad scan must not end the agent.
+            LOG.errorf(e, "scan failed; the next one runs as scheduled");
+        }
+    }
+
+    /** One scan, judged; the report it makes waits for the writer thread. */
+    public ReportBuilder.Built scanOnce() {
+        NodeScan scan = scanner.scan();
+        metrics.record(scan);
+        List<PodInfo> onNode = pods.all();
+        scan.namespaces().stream().filter(ns -> ns.attribution().kind() == NetnsAttribution.Kind.HOST).findFirst()
+                .ifPresent(host -> hostOwners.refresh(host, scanner::podOfProcess));
+        Evaluation evaluation = evaluator.evaluate(scan, onNode, this::podResolver, policies.getStore().list());
+        ReportBuilder.Built built = ReportBuilder.build(scan, evaluation, settings.version());
+        latest.set(built);
+        return built;
+    }
+
+    private Function<ListenerFinding, PodInfo> podResolver(NetnsScan ns) {
+        return switch (ns.attribution().kind()) {
+            case POD -> {
+                PodInfo pod = pods.byUid(ns.attribution().podUid()).orElse(null);
+                yield listener -> pod;
+            }
+            // The node's namespace: a listener belongs to the hostNetwork pod that holds its socket, else to the node.
+            case HOST -> listener -> {
+                String uid = hostOwners.ownerOf(listener.inode());
+                return uid == null ? null : pods.byUid(uid).orElse(null);
+            };
+            default -> listener -> null;
+        };
+    }
+
+    private void writeLatest() {
+        ReportBuilder.Built built = latest.get();
+        if (built == null) {
+            return;
+        }
+        try {
+            writer.offer(built, clock.instant());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "report write failed; the next attempt runs as scheduled");
+        }
+    }
+
+    public ReportWriter writer() {
+        return writer;
+    }
+
+    /** Stops and waits: a scan in flight finishes first, so nothing is recorded or written after close. */
+    @Override
+    public void close() {
+        threads.shutdownNow();
+        try {
+            if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("cluster agent threads did not stop within 30s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pods.close();
+        policies.close();
+        scanner.close();
+    }
+}

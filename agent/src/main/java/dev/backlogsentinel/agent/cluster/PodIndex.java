@@ -1,0 +1,58 @@
+package dev.backlogsentinel.agent.cluster;
+
+import dev.backlogsentinel.agent.policy.PodInfo;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The pods of this node, from an informer listing and watching with the field selector
+ * spec.nodeName=&lt;node&gt; (so the agent's cost and permissions stay those of one node). It starts
+ * without waiting for the API server and fills in when it answers; pods are filtered by node again
+ * here, so a server that ignores the selector cannot leak other nodes' pods in.
+ */
+public final class PodIndex implements AutoCloseable {
+
+    private final String node;
+    private final SharedIndexInformer<Pod> informer;
+
+    /**
+     * @param serverSideSelector send the field selector (always, in a cluster); off only against a
+     *                           test server that answers a spec.nodeName selector with nothing
+     */
+    public PodIndex(KubernetesClient client, String node, boolean serverSideSelector) {
+        this.node = node;
+        var pods = client.pods().inAnyNamespace();
+        this.informer = (serverSideSelector ? pods.withField("spec.nodeName", node) : pods).runnableInformer(0);
+        informer.start();
+    }
+
+    public List<PodInfo> all() {
+        return informer.getStore().list().stream().filter(this::onThisNode).map(PodIndex::info).toList();
+    }
+
+    public Optional<PodInfo> byUid(String uid) {
+        return informer.getStore().list().stream().filter(p -> uid.equals(p.getMetadata().getUid())).filter(this::onThisNode)
+                .findFirst().map(PodIndex::info);
+    }
+
+    private boolean onThisNode(Pod p) {
+        return p.getSpec() != null && node.equals(p.getSpec().getNodeName());
+    }
+
+    static PodInfo info(Pod p) {
+        Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : Map.copyOf(p.getMetadata().getLabels());
+        return new PodInfo(p.getMetadata().getNamespace(), p.getMetadata().getName(), p.getMetadata().getUid(), labels,
+                Objects.equals(Boolean.TRUE, p.getSpec().getHostNetwork()));
+    }
+
+    @Override
+    public void close() {
+        informer.close();
+    }
+}

@@ -1,0 +1,187 @@
+package dev.backlogsentinel.agent.cluster;
+
+import dev.backlogsentinel.agent.NetnsFixture;
+import dev.backlogsentinel.agent.RootRequired;
+import dev.backlogsentinel.agent.TestConfig;
+import dev.backlogsentinel.agent.kernel.Family;
+import dev.backlogsentinel.agent.metrics.ScanMetrics;
+import dev.backlogsentinel.agent.scan.NodeScannerFactory;
+import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.api.ListenerState;
+import dev.backlogsentinel.api.policy.BacklogPolicy;
+import dev.backlogsentinel.api.policy.BacklogPolicySpec;
+import dev.backlogsentinel.api.report.NodeBacklogReport;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End to end on one machine: a fake procfs root lays out a kubepods pod around a real network
+ * namespace (its net/ and ns/ are the real ones), the test API server holds that Pod and a policy,
+ * and the agent's report follows the real queue.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@RootRequired
+class ClusterModeTest {
+
+    static final String NODE = "node-a";
+    static final String CID = "4f1c2b0e9a8d7c6b5a493827161504f3e2d1c0b9a8f7e6d5c4b3a29180716253";
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    ScanMetrics metrics;
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    @TempDir
+    Path procRoot;
+
+    NodeBacklogReport report() {
+        return client.resources(NodeBacklogReport.class).withName(NODE).get();
+    }
+
+    @Test
+    void aFilledQueueBecomesSaturatedInTheReportWithThePodsNameAndLeavesItWhenFreed() throws Exception {
+        ReportWriterTest.installCrds(client);
+        // The UID the API server gives the pod is the one its cgroup path carries.
+        String uid = client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withNamespace("shop")
+                .withName("web-0").addToLabels("app", "web").endMetadata().withNewSpec().withNodeName(NODE).endSpec().build())
+                .create().getMetadata().getUid();
+        client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withNamespace("shop").withName("elsewhere")
+                .endMetadata().withNewSpec().withNodeName("node-b").endSpec().build()).create();
+        BacklogPolicy policy = new BacklogPolicy();
+        policy.setMetadata(new ObjectMetaBuilder().withNamespace("shop").withName("web").withGeneration(1L).build());
+        BacklogPolicySpec spec = new BacklogPolicySpec();
+        spec.setSustainFor("1s");
+        spec.setPorts(List.of(8080));
+        policy.setSpec(spec);
+        client.resource(policy).create();
+
+        try (NetnsFixture netns = NetnsFixture.create()) {
+            // The fake node: one process of a burstable pod, whose namespace is the real one.
+            Path pid = Files.createDirectories(procRoot.resolve("4242"));
+            Files.createSymbolicLink(pid.resolve("net"), Path.of("/proc", Long.toString(netns.holderPid()), "net"));
+            Files.createSymbolicLink(pid.resolve("ns"), Path.of("/proc", Long.toString(netns.holderPid()), "ns"));
+            Files.writeString(pid.resolve("cgroup"), "0::/kubepods/burstable/pod" + uid + "/" + CID + "\n");
+
+            var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
+            var settings = new ClusterAgent.Settings(NODE, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+                    Duration.ofSeconds(5), Duration.ofSeconds(10), false);
+            try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
+                ServerSocketChannel listener = netns.fill(Family.IPv4, 8080, 16, 30);
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    NodeBacklogReport r = report();
+                    assertThat(r).isNotNull();
+                    assertThat(r.getStatus()).as("written after its creation").isNotNull();
+                    assertThat(r.getStatus().getListeners()).as("report %s", io.fabric8.kubernetes.client.utils.Serialization.asJson(r.getStatus()))
+                            .singleElement().satisfies(l -> {
+                        assertThat(l.getState()).isEqualTo(ListenerState.Saturated);
+                        assertThat(l.getPod().getName()).isEqualTo("web-0");
+                        assertThat(l.getPod().getNamespace()).isEqualTo("shop");
+                        assertThat(l.getPod().getUid()).isEqualTo(uid);
+                        assertThat(l.getPolicy()).isEqualTo("web");
+                        assertThat(l.getDepth()).isEqualTo(17);
+                        assertThat(l.getLimit()).isEqualTo(16);
+                        assertThat(l.getLimitedBy()).isEqualTo("backlog");
+                        assertThat(l.getOverflowsTotal()).isPositive();
+                        assertThat(l.getNetns()).isEqualTo(netns.nsInode());
+                    });
+                    assertThat(r.getStatus().getPolicies()).singleElement().satisfies(p -> {
+                        assertThat(p.getMatchedPods()).as("the pod of node-b is not this node's").isEqualTo(1);
+                        assertThat(p.getSaturated()).isEqualTo(1);
+                    });
+                    assertThat(r.getStatus().getReader()).isEqualTo("netlink");
+                    assertThat(client.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-agent-" + NODE).get())
+                            .isNotNull();
+                });
+
+                // The application catches up: it accepts everything queued, and the queue stays empty.
+                List<SocketChannel> accepted = netns.inside(() -> drain(listener));
+                assertThat(accepted).hasSizeGreaterThanOrEqualTo(17);
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    drainQuietly(listener, accepted);
+                    assertThat(report().getStatus()).isNotNull();
+                    assertThat(report().getStatus().getListeners()).as("back to OK: out of the report").isEmpty();
+                    assertThat(report().getStatus().getPolicies().getFirst().getSaturated()).isZero();
+                });
+                accepted.forEach(c -> {
+                    try {
+                        c.close();
+                    } catch (Exception ignored) {
+                        // Closed with the namespace.
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void podListAndWatchCarryTheNodeFieldSelector() throws Exception {
+        while (server.getKubernetesMockServer().takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+            // Forget earlier tests' requests.
+        }
+        try (PodIndex index = new PodIndex(client, NODE, true)) {
+            await().atMost(Duration.ofSeconds(10)).until(this::podRequestsSelectThisNode);
+            assertThat(index.all()).as("the test server answers that selector with nothing").isEmpty();
+        }
+    }
+
+    private static List<SocketChannel> drain(ServerSocketChannel listener) throws Exception {
+        List<SocketChannel> accepted = new ArrayList<>();
+        listener.configureBlocking(false);
+        drainQuietly(listener, accepted);
+        return accepted;
+    }
+
+    private static void drainQuietly(ServerSocketChannel listener, List<SocketChannel> into) {
+        try {
+            SocketChannel c;
+            while ((c = listener.accept()) != null) {
+                into.add(c);
+            }
+        } catch (Exception ignored) {
+            // Nothing more to accept.
+        }
+    }
+
+    /** The mock ignores the selector (it would return every pod), so the request itself is checked. */
+    private boolean list;
+    private boolean watch;
+
+    private boolean podRequestsSelectThisNode() throws InterruptedException {
+        RecordedRequest r;
+        while ((r = server.getKubernetesMockServer().takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+            String path = r.getPath();
+            if (path.startsWith("/api/v1/pods?") && path.contains("fieldSelector=spec.nodeName%3D" + NODE)) {
+                list |= !path.contains("watch=true");
+                watch |= path.contains("watch=true");
+            }
+        }
+        return list && watch;
+    }
+}

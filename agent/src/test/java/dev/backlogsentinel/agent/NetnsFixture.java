@@ -160,6 +160,32 @@ public final class NetnsFixture implements AutoCloseable {
         return result.get();
     }
 
+    /** Closes the connecting sides only: the listener and what it queued stay, and no more SYNs are sent. */
+    public void closeClients() {
+        for (Closeable c : List.copyOf(sockets)) {
+            if (c instanceof SocketChannel) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // Already closed.
+                }
+                sockets.remove(c);
+            }
+        }
+    }
+
+    /** ListenOverflows of this namespace, as the kernel counts it now. */
+    public long listenOverflows() throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(holder.pid()), "net/netstat"));
+        for (int i = 0; i + 1 < lines.size(); i += 2) {
+            if (lines.get(i).startsWith("TcpExt:")) {
+                List<String> names = List.of(lines.get(i).split("\\s+"));
+                return Long.parseLong(lines.get(i + 1).split("\\s+")[names.indexOf("ListenOverflows")]);
+            }
+        }
+        throw new IllegalStateException("no TcpExt in netstat");
+    }
+
     public void closeSockets() {
         for (Closeable c : sockets) {
             try {

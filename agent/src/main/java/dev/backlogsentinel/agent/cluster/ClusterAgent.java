@@ -72,7 +72,8 @@ public final class ClusterAgent implements AutoCloseable {
         LOG.infof("cluster mode: node %s, Lease %s/%s, scans every %s", settings.node(), settings.namespace(), lease.name(),
                 settings.scanInterval());
         threads.scheduleWithFixedDelay(this::guardedScan, 0, settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
-        threads.scheduleWithFixedDelay(lease::renew, 0, settings.leaseRenewInterval().toMillis(), TimeUnit.MILLISECONDS);
+        threads.scheduleWithFixedDelay(() -> metrics.leaseRenewed(lease.renew()), 0, settings.leaseRenewInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
         threads.scheduleWithFixedDelay(this::writeLatest, 200, 500, TimeUnit.MILLISECONDS);
         return this;
     }
@@ -89,10 +90,10 @@ public final class ClusterAgent implements AutoCloseable {
     /** One scan, judged; the report it makes waits for the writer thread. */
     public ReportBuilder.Built scanOnce() {
         NodeScan scan = scanner.scan();
-        metrics.record(scan);
         List<PodInfo> onNode = pods.all();
         scan.namespaces().stream().filter(ns -> ns.attribution().kind() == NetnsAttribution.Kind.HOST).findFirst()
                 .ifPresent(host -> hostOwners.refresh(host, scanner::podOfProcess));
+        metrics.record(scan, this::podResolver);
         Evaluation evaluation = evaluator.evaluate(scan, onNode, this::podResolver, policies.getStore().list());
         ReportBuilder.Built built = ReportBuilder.build(scan, evaluation, settings.version());
         latest.set(built);
@@ -120,7 +121,12 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         try {
-            writer.offer(built, clock.instant());
+            int failures = writer.failures();
+            if (writer.offer(built, clock.instant())) {
+                metrics.reportWritten(true);
+            } else if (writer.failures() > failures) {
+                metrics.reportWritten(false);
+            }
         } catch (RuntimeException e) {
             LOG.errorf(e, "report write failed; the next attempt runs as scheduled");
         }

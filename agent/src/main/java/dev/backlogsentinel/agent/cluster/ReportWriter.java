@@ -3,6 +3,9 @@ package dev.backlogsentinel.agent.cluster;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jboss.logging.Logger;
@@ -10,6 +13,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Writes this node's NodeBacklogReport: at once when its shape changes, values at most every
@@ -86,10 +90,29 @@ public final class ReportWriter {
             NodeBacklogReport fresh = new NodeBacklogReport();
             fresh.setMetadata(new ObjectMetaBuilder().withName(node)
                     .addToLabels("app.kubernetes.io/managed-by", "backlog-sentinel-agent").build());
+            nodeOwner().ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
             current = reports.resource(fresh).create();
         }
         current.setStatus(status);
         reports.resource(current).updateStatus();
+    }
+
+    /**
+     * The Node as owner, so the report goes when the node does. The agent has no permission on
+     * Nodes; the kubelet's own Lease (kube-node-lease/&lt;node&gt;) names its Node with its UID.
+     */
+    private Optional<OwnerReference> nodeOwner() {
+        try {
+            Lease kubelet = client.leases().inNamespace("kube-node-lease").withName(node).get();
+            if (kubelet != null && kubelet.getMetadata().getOwnerReferences() != null) {
+                return kubelet.getMetadata().getOwnerReferences().stream().filter(o -> "Node".equals(o.getKind()))
+                        .findFirst().map(o -> new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
+                                .withName(o.getName()).withUid(o.getUid()).build());
+            }
+        } catch (KubernetesClientException e) {
+            LOG.debugf("no kubelet Lease for node %s (%s): report created without owner", node, e.getMessage());
+        }
+        return Optional.empty();
     }
 
     /** Writes that went through. */

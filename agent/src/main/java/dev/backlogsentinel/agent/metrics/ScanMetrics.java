@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.metrics;
 
+import dev.backlogsentinel.agent.policy.PodInfo;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -24,10 +25,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Publishes each scan as Prometheus metrics (prefix backlog_). Series exist for the listeners and
+ * Publishes each scan as Prometheus metrics (prefix backlog_), and the cluster agent's report
+ * writes and Lease renewals. Series exist for the listeners and
  * namespaces of the latest scan only, so cardinality stays that of this machine, and a listener's
  * series disappear with it.
  */
@@ -42,6 +45,10 @@ public class ScanMetrics {
     private final Map<Tags, Series<ListenerFinding>> listenerSeries = new HashMap<>();
     private final Map<Tags, Series<NetnsScan>> netnsSeries = new HashMap<>();
     private final Map<String, Gauge> readerInfo = new HashMap<>();
+    private final Counter reportWrites;
+    private final Counter reportFailures;
+    private final Counter leaseRenewals;
+    private final Counter leaseFailures;
 
     @Inject
     public ScanMetrics(MeterRegistry registry) {
@@ -52,13 +59,38 @@ public class ScanMetrics {
                 .description("Network namespaces read in the last scan").register(registry);
         Gauge.builder("backlog.listeners", listeners, AtomicInteger::get).strongReference(true)
                 .description("Listening TCP sockets found in the last scan").register(registry);
+        reportWrites = Counter.builder("backlog.report.writes").description("NodeBacklogReport writes that went through")
+                .register(registry);
+        reportFailures = Counter.builder("backlog.report.write.failures").description("NodeBacklogReport writes that failed (retried)")
+                .register(registry);
+        leaseRenewals = Counter.builder("backlog.lease.renewals").description("Agent Lease renewals").register(registry);
+        leaseFailures = Counter.builder("backlog.lease.renewal.failures").description("Agent Lease renewals that failed (retried)")
+                .register(registry);
         for (ScanErrors.Kind kind : ScanErrors.Kind.values()) {
             errors.put(kind, Counter.builder("backlog.scan.errors").tag("kind", kind.label())
                     .description("Things a scan could not read, by kind; the rest of the scan went on").register(registry));
         }
     }
 
-    public synchronized void record(NodeScan scan) {
+    public void reportWritten(boolean ok) {
+        (ok ? reportWrites : reportFailures).increment();
+    }
+
+    public void leaseRenewed(boolean ok) {
+        (ok ? leaseRenewals : leaseFailures).increment();
+    }
+
+    /** Local mode: listeners are labelled by namespace and pod UID only. */
+    public void record(NodeScan scan) {
+        record(scan, ns -> l -> null);
+    }
+
+    /**
+     * Cluster mode: listeners also carry their pod's namespace and name (empty for the node's own).
+     *
+     * @param pods the pod a listener of a network namespace belongs to, or null
+     */
+    public synchronized void record(NodeScan scan, Function<NetnsScan, Function<ListenerFinding, PodInfo>> pods) {
         scanDuration.record(scan.took());
         namespaces.set(scan.namespaces().size());
         listeners.set(scan.listenerCount());
@@ -74,9 +106,12 @@ public class ScanMetrics {
                 seenNetns.add(nsTags);
                 update(netnsSeries, nsTags, ns, this::registerNetns);
             }
+            Function<ListenerFinding, PodInfo> podOf = pods.apply(ns);
             for (ListenerFinding l : ns.listeners()) {
+                PodInfo pod = podOf.apply(l);
                 Tags tags = nsTags.and("family", l.endpoint().family().name(), "address", l.endpoint().address(),
-                        "port", Integer.toString(l.endpoint().port()));
+                        "port", Integer.toString(l.endpoint().port()),
+                        "namespace", pod == null ? "" : pod.namespace(), "pod", pod == null ? "" : pod.name());
                 seenListeners.add(tags);
                 update(listenerSeries, tags, l, this::registerListener);
             }

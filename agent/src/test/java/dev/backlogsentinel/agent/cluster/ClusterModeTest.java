@@ -118,6 +118,11 @@ class ClusterModeTest {
                     assertThat(r.getStatus().getReader()).isEqualTo("netlink");
                     assertThat(client.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-agent-" + NODE).get())
                             .isNotNull();
+                    String metricsBody = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
+                    assertThat(metricsBody.lines().filter(m -> m.startsWith("backlog_listen_queue_depth{") && m.contains("pod=\"web-0\"")
+                            && m.contains("namespace=\"shop\"") && m.contains("port=\"8080\"") && m.endsWith(" 17.0")))
+                            .as("depth labelled with the pod").hasSize(1);
+                    assertThat(metricsBody).contains("backlog_report_writes_total").contains("backlog_lease_renewals_total");
                 });
 
                 // The application catches up: it accepts everything queued, and the queue stays empty.

@@ -140,6 +140,19 @@ class ReportWriterTest {
     }
 
     @Test
+    void theReportIsOwnedByItsNodeAsTheKubeletsLeaseNamesIt() {
+        client.leases().inNamespace("kube-node-lease").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata().withNamespace("kube-node-lease").withName("node-a").addNewOwnerReference().withApiVersion("v1")
+                .withKind("Node").withName("node-a").withUid("node-uid-1").endOwnerReference().endMetadata().build()).create();
+        new ReportWriter(client, "node-a", Duration.ofSeconds(5)).offer(judge(new PolicyEvaluator(), fullScan(T0, 1, 0)), T0);
+        assertThat(report().getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("Node");
+            assertThat(o.getName()).isEqualTo("node-a");
+            assertThat(o.getUid()).isEqualTo("node-uid-1");
+        });
+    }
+
+    @Test
     void theLeaseRenewsOnTheClock() {
         Instant[] now = {T0};
         Clock clock = new Clock() {

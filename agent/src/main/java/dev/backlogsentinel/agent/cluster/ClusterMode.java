@@ -35,12 +35,17 @@ public class ClusterMode {
         this.client = client;
     }
 
-    /** auto: cluster mode only inside a pod; outside one it must be asked for (backlog.agent.mode=cluster). */
+    /**
+     * auto: cluster mode inside a pod, or when both KUBECONFIG and NODE_NAME are set; local mode
+     * otherwise. A developer's kubeconfig alone (set for kubectl) must not turn the command-line
+     * tool into a node agent.
+     */
     public boolean selected() {
         return switch (config.mode()) {
             case CLUSTER -> true;
             case LOCAL -> false;
-            case AUTO -> AgentNamespace.inCluster(System::getenv, AgentNamespace.SERVICE_ACCOUNT);
+            case AUTO -> AgentNamespace.inCluster(System::getenv, AgentNamespace.SERVICE_ACCOUNT)
+                    || (System.getenv("KUBECONFIG") != null && nodeName().isPresent());
         };
     }
 

@@ -51,6 +51,23 @@ class ClusterAgentOutageTest {
     }
 
     @Test
+    void startUpNeverWaitsForAnApiServerThatIsNotThere() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:1")
+                .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).build()).build()) {
+            var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, Path.of("/proc"));
+            var settings = new ClusterAgent.Settings("node-a", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), true);
+            long t0 = System.nanoTime();
+            try (ClusterAgent agent = new ClusterAgent(nowhere, scanner, new ScanMetrics(registry), Clock.systemUTC(), settings).start()) {
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("start-up").isLessThan(Duration.ofSeconds(2));
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(registry.get("backlog.scan.duration").timer().count()).as("scanning").isGreaterThanOrEqualTo(5));
+            }
+        }
+    }
+
+    @Test
     void scansGoOnDuringAnOutageAndTheReportCatchesUpWithTheKernel() throws Exception {
         KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
         KubernetesMockServer server = serve(store, 0);

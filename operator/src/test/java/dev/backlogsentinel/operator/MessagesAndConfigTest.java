@@ -4,21 +4,13 @@ import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.operator.events.FindingMessages;
 import dev.backlogsentinel.operator.node.NodePressure;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MessagesAndConfigTest {
-
-    @TempDir
-    Path dir;
 
     static ReportedListener listener(int i, String limitedBy) {
         return Cluster.saturated("p", "namespace-" + "x".repeat(50), "pod-" + i + "-" + "y".repeat(60), "uid-" + i,
@@ -48,25 +40,6 @@ class MessagesAndConfigTest {
         assertThat(FindingMessages.knob(listener(1, "backlog"))).contains("listen() backlog").contains("raise the backlog");
         assertThat(FindingMessages.knob(listener(1, "somaxconn"))).contains("securityContext.sysctls").contains("net.core.somaxconn");
         assertThat(FindingMessages.knob(listener(1, "unknown"))).contains("unknown");
-    }
-
-    @Test
-    void operatorNamespaceComesFromConfigThenPodThenServiceAccountThenDefault() throws Exception {
-        Path sa = dir.resolve("namespace");
-        Map<String, String> env = Map.of("POD_NAMESPACE", "from-env");
-        assertThat(resolve(Optional.of("configured"), env, sa)).isEqualTo("configured");
-        assertThat(resolve(Optional.empty(), env, sa)).isEqualTo("from-env");
-        Files.writeString(sa, "from-sa\n");
-        assertThat(resolve(Optional.empty(), Map.of(), sa)).isEqualTo("from-sa");
-        Files.delete(sa);
-        assertThat(resolve(Optional.empty(), Map.of(), sa)).isEqualTo("backlog-sentinel");
-    }
-
-    private static String resolve(Optional<String> configured, Map<String, String> env, Path sa) throws Exception {
-        var m = dev.backlogsentinel.operator.config.OperatorNamespace.class.getDeclaredMethod("resolve", Optional.class,
-                java.util.function.UnaryOperator.class, Path.class);
-        m.setAccessible(true);
-        return (String) m.invoke(null, configured, (java.util.function.UnaryOperator<String>) env::get, sa);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Conventions;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,7 +20,6 @@ import java.time.temporal.ChronoUnit;
  */
 public final class AgentLease {
 
-    public static final String PREFIX = "backlog-sentinel-agent-";
     private static final Logger LOG = Logger.getLogger(AgentLease.class);
 
     private final KubernetesClient client;
@@ -40,7 +40,7 @@ public final class AgentLease {
     }
 
     public String name() {
-        return PREFIX + node;
+        return Conventions.agentLease(node);
     }
 
     /** @return true when the Lease now carries this renewal */

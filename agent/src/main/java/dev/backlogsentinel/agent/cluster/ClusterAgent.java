@@ -62,6 +62,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.clock = clock;
         this.pods = new PodIndex(client, settings.node(), settings.podFieldSelector());
         this.policies = client.resources(BacklogPolicy.class).inAnyNamespace().runnableInformer(0);
+        this.policies.exceptionHandler(RetryForever.HANDLER);
         this.policies.start();
         this.hostOwners = new HostSocketOwners(scanner.procRoot());
         this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval());

@@ -3,12 +3,12 @@ package dev.backlogsentinel.agent.cluster;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
+import dev.backlogsentinel.api.Conventions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
-import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -44,7 +44,7 @@ public class ClusterMode {
         return switch (config.mode()) {
             case CLUSTER -> true;
             case LOCAL -> false;
-            case AUTO -> AgentNamespace.inCluster(System::getenv, AgentNamespace.SERVICE_ACCOUNT)
+            case AUTO -> AgentNamespace.inCluster(System::getenv, Conventions.SERVICE_ACCOUNT)
                     || (System.getenv("KUBECONFIG") != null && nodeName().isPresent());
         };
     }
@@ -61,22 +61,10 @@ public class ClusterMode {
     }
 
     public ClusterAgent start(String node) {
-        String namespace = AgentNamespace.resolve(config.namespace(), System::getenv, AgentNamespace.SERVICE_ACCOUNT);
-        ClusterAgent.Settings settings = new ClusterAgent.Settings(node, namespace, holder(), version(), config.scanInterval(),
+        String namespace = Conventions.namespace(config.namespace(), System::getenv, Conventions.SERVICE_ACCOUNT);
+        ClusterAgent.Settings settings = new ClusterAgent.Settings(node, namespace, Conventions.instanceName("backlog-sentinel-agent"), version(), config.scanInterval(),
                 config.reportMinInterval(), config.leaseRenewInterval(), true);
         return new ClusterAgent(client.get(), scanners.create(), metrics, clock, settings).start();
-    }
-
-    private static String holder() {
-        String pod = System.getenv("POD_NAME");
-        if (pod != null && !pod.isBlank()) {
-            return pod;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "backlog-sentinel-agent";
-        }
     }
 
     private static String version() {

@@ -14,7 +14,8 @@ import java.util.Optional;
  * The pods of this node, from an informer listing and watching with the field selector
  * spec.nodeName=&lt;node&gt; (so the agent's cost and permissions stay those of one node). It starts
  * without waiting for the API server and fills in when it answers; pods are filtered by node again
- * here, so a server that ignores the selector cannot leak other nodes' pods in.
+ * here, so a server that ignores the selector cannot leak other nodes' pods in. An API server that
+ * is down at start is retried, never given up on.
  */
 public final class PodIndex implements AutoCloseable {
 
@@ -29,6 +30,7 @@ public final class PodIndex implements AutoCloseable {
         this.node = node;
         var pods = client.pods().inAnyNamespace();
         this.informer = (serverSideSelector ? pods.withField("spec.nodeName", node) : pods).runnableInformer(0);
+        informer.exceptionHandler(RetryForever.HANDLER);
         informer.start();
     }
 

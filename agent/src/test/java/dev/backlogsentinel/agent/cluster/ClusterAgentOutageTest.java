@@ -51,18 +51,46 @@ class ClusterAgentOutageTest {
     }
 
     @Test
-    void startUpNeverWaitsForAnApiServerThatIsNotThere() throws Exception {
+    void startUpNeverWaitsForAnApiServerThatIsNotThereAndCatchesUpWhenItComes() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:1")
-                .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).build()).build()) {
+        KubernetesMockServer server = null;
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
+                .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).withRequestTimeout(2000).withNamespace("default").build())
+                .build()) {
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, Path.of("/proc"));
             var settings = new ClusterAgent.Settings("node-a", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), true);
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), false);
             long t0 = System.nanoTime();
-            try (ClusterAgent agent = new ClusterAgent(nowhere, scanner, new ScanMetrics(registry), Clock.systemUTC(), settings).start()) {
+            try (ClusterAgent agent = new ClusterAgent(client, scanner, new ScanMetrics(registry), Clock.systemUTC(), settings).start()) {
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("start-up").isLessThan(Duration.ofSeconds(2));
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                         assertThat(registry.get("backlog.scan.duration").timer().count()).as("scanning").isGreaterThanOrEqualTo(5));
+
+                // The API server comes up late, already holding this node's pod and a policy.
+                KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+                server = serve(store, port);
+                ReportWriterTest.installCrds(client);
+                client.pods().inNamespace("kube-system").resource(new PodBuilder().withNewMetadata().withNamespace("kube-system")
+                        .withName("late-0").endMetadata().withNewSpec().withNodeName("node-a").endSpec().build()).create();
+                BacklogPolicy policy = new BacklogPolicy();
+                policy.setMetadata(new ObjectMetaBuilder().withNamespace("kube-system").withName("all").withGeneration(1L).build());
+                policy.setSpec(new BacklogPolicySpec());
+                client.resource(policy).create();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    NodeBacklogReport r = client.resources(NodeBacklogReport.class).withName("node-a").get();
+                    assertThat(r).isNotNull();
+                    assertThat(r.getStatus()).isNotNull();
+                    assertThat(r.getStatus().getPolicies()).as("informers came back: the late pod is matched")
+                            .singleElement().satisfies(p -> assertThat(p.getMatchedPods()).isEqualTo(1));
+                });
+            }
+        } finally {
+            if (server != null) {
+                server.destroy();
             }
         }
     }

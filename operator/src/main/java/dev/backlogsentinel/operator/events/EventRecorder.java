@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.events;
 
+import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -12,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -65,7 +65,7 @@ public class EventRecorder {
         this.client = client;
         this.clock = clock;
         this.metrics = metrics;
-        this.instance = hostname();
+        this.instance = Conventions.instanceName("backlog-sentinel-operator");
     }
 
     /** @return true when an event was created or its count raised */
@@ -147,18 +147,6 @@ public class EventRecorder {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static String hostname() {
-        String pod = System.getenv("POD_NAME");
-        if (pod != null && !pod.isBlank()) {
-            return pod;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "backlog-sentinel-operator";
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Conventions;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 
 import java.time.Duration;
@@ -14,10 +15,8 @@ import java.time.Instant;
  */
 public record AgentLiveness(boolean alive, String lease, Instant renewedAt, Instant expiresAt) {
 
-    public static final String LEASE_PREFIX = "backlog-sentinel-agent-";
-
     public static String leaseName(String node) {
-        return LEASE_PREFIX + node;
+        return Conventions.agentLease(node);
     }
 
     public static AgentLiveness of(String namespace, String node, Lease lease, Instant now, Duration grace) {

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
@@ -43,8 +44,8 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                 .withNamespaces(namespace.get())
                 .withSecondaryToPrimaryMapper(lease -> {
                     String name = lease.getMetadata().getName();
-                    return name.startsWith(AgentLiveness.LEASE_PREFIX)
-                            ? Set.of(new ResourceID(name.substring(AgentLiveness.LEASE_PREFIX.length())))
+                    return name.startsWith(Conventions.AGENT_LEASE_PREFIX)
+                            ? Set.of(new ResourceID(name.substring(Conventions.AGENT_LEASE_PREFIX.length())))
                             : Set.of();
                 })
                 .build();

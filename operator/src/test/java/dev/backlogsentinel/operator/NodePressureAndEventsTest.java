@@ -54,6 +54,26 @@ class NodePressureAndEventsTest {
         cluster.installCrds();
     }
 
+    /** The texts this test checked, laid out as kubectl describe prints them (the README quotes this file). */
+    static void writeDescribeExample(NodeCondition condition, List<Event> podEvents, List<Event> nodeEvents) throws Exception {
+        StringBuilder sb = new StringBuilder("$ kubectl describe node n1\n...\nConditions:\n")
+                .append("  Type                 Status  Reason                Message\n")
+                .append("  ----                 ------  ------                -------\n")
+                .append("  ListenQueuePressure  ").append(condition.getStatus()).append("    ").append(condition.getReason())
+                .append("  ").append(condition.getMessage()).append("\n...\nEvents:\n")
+                .append("  Type     Reason               From                          Message\n");
+        nodeEvents.forEach(e -> sb.append("  ").append(e.getType()).append("  ").append(e.getReason()).append("  ")
+                .append(e.getReportingController()).append("  ").append(e.getNote()).append("\n"));
+        sb.append("\n$ kubectl describe pod -n shop web-7f9c\n...\nEvents:\n")
+                .append("  Type     Reason                From                          Message\n");
+        podEvents.forEach(e -> sb.append("  ").append(e.getType()).append("  ").append(e.getReason()).append("  ")
+                .append(e.getReportingController()).append("  ").append(e.getNote()).append("\n"));
+        java.nio.file.Files.writeString(java.nio.file.Path.of("target/describe-example.txt"), sb.toString());
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("../README.md")))
+                .as("README's kubectl describe example is this test's output: copy target/describe-example.txt into it")
+                .contains(sb.toString().strip());
+    }
+
     static List<PolicyCount> counts(String namespace, String policy, int saturated) {
         return List.of(new PolicyCount(namespace, policy, 1, 1, 0, saturated));
     }
@@ -104,6 +124,11 @@ class NodePressureAndEventsTest {
             });
             assertThat(policy.getStatus().getObservedGeneration()).isEqualTo(policy.getMetadata().getGeneration());
         });
+
+        writeDescribeExample(cluster.pressure("n1"), List.of(
+                cluster.events("shop", "web-7f9c", "ListenQueueSaturated").getFirst(),
+                cluster.events("shop", "web-7f9c", "ListenQueueOverflow").getFirst()),
+                cluster.events("default", "n1", "ListenQueuePressure"));
 
         // The listener recovers: the agent's report no longer lists it.
         cluster.report("n1", "2026-11-21T10:05:00Z", counts("shop", "web", 0), List.of());

@@ -1,0 +1,279 @@
+package dev.backlogsentinel.charts;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The chart as Helm lints and renders it, checked point by point against what a cluster would get. */
+class ChartTest {
+
+    static Rendered defaults;
+
+    @BeforeAll
+    static void render() {
+        defaults = Rendered.with(Map.of());
+    }
+
+    @Test
+    void lintStrictPassesWithDefaultValues() {
+        LintResult result = new Helm(Rendered.CHART).lint().strict().call();
+        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @Test
+    void lintStrictPassesWithANonDefaultSet(@TempDir Path copy) throws IOException {
+        copyTree(Rendered.CHART, copy);
+        Files.writeString(copy.resolve("values.yaml"), """
+                agent:
+                  image: {repository: registry.example/bs/agent, tag: "1.2.3", pullPolicy: Always}
+                  reader: procfs
+                  scanInterval: 500ms
+                  reportMinInterval: 10s
+                  leaseRenewInterval: 5s
+                  metricsPort: 19464
+                  priorityClassName: ""
+                  tolerations: [{key: dedicated, operator: Equal, value: edge, effect: NoSchedule}]
+                  nodeSelector: {kubernetes.io/os: linux}
+                  resources: {requests: {cpu: 10m, memory: 96Mi}}
+                  javaOpts: "-Xmx96m"
+                  logLevel: DEBUG
+                  extraEnv: [{name: EXTRA, value: "1"}]
+                operator:
+                  image: {repository: registry.example/bs/operator, tag: "1.2.3"}
+                  replicas: 3
+                  agentGrace: 1m
+                  podDisruptionBudget: {enabled: false, minAvailable: 0}
+                  resources: {}
+                  javaOpts: ""
+                  logLevel: WARN
+                  nodeSelector: {}
+                  tolerations: []
+                  affinity: {}
+                  extraEnv: []
+                imagePullSecrets: [{name: regcred}]
+                serviceMonitor: {enabled: true, interval: 15s, labels: {release: prometheus}}
+                """);
+        LintResult result = new Helm(copy).lint().strict().call();
+        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"agent.scanInterval, -5s", "agent.scanInterval, soon", "agent.reader, fast", "operator.replicas, 0",
+            "agent.metricsPort, 80", "operator.agentGrace, forever", "agent.unknownKey, x"})
+    void badValuesAreRefusedBySchema(String key, String value) {
+        assertThatThrownBy(() -> Rendered.with(Map.of(key, value))).hasMessageContaining("schema");
+    }
+
+    @Test
+    void agentDaemonSetSeesTheNodeAndEveryPodNamespace() {
+        PodSpec pod = defaults.agent().getSpec().getTemplate().getSpec();
+        assertThat(pod.getHostNetwork()).isTrue();
+        assertThat(pod.getHostPID()).isTrue();
+        assertThat(pod.getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
+        assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(pod.getTolerations()).singleElement().satisfies(t -> {
+            assertThat(t.getOperator()).isEqualTo("Exists");
+            assertThat(t.getKey()).isNull();
+            assertThat(t.getEffect()).isNull();
+        });
+        EnvVar node = defaultsEnv("NODE_NAME");
+        assertThat(node.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+        assertThat(defaultsEnv("BACKLOG_AGENT_MODE").getValue()).isEqualTo("cluster");
+        assertThat(defaultsEnv("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    }
+
+    private static EnvVar defaultsEnv(String name) {
+        return defaults.agentContainer().getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void agentContainerIsLockedDownWithOnlyTheTwoCapabilitiesNetlinkNeeds() {
+        Container c = defaults.agentContainer();
+        SecurityContext sc = c.getSecurityContext();
+        assertThat(sc.getPrivileged()).isFalse();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("SYS_PTRACE", "SYS_ADMIN");
+        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(defaults.agent().getSpec().getTemplate().getSpec().getSecurityContext().getSeccompProfile().getType())
+                .isEqualTo("RuntimeDefault");
+    }
+
+    @Test
+    void procfsReaderAddsNoCapabilityAtAll() {
+        Container c = Rendered.with(Map.of("agent.reader", "procfs")).agentContainer();
+        assertThat(c.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("BACKLOG_AGENT_READER");
+            assertThat(e.getValue()).isEqualTo("procfs");
+        });
+    }
+
+    @Test
+    void agentHasSmallResourcesHealthProbesMetricsAndAWritableTmpOnly() {
+        Container c = defaults.agentContainer();
+        assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(c.getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("metrics");
+            assertThat(p.getContainerPort()).isEqualTo(9464);
+        });
+        assertThat(c.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(defaults.agent().getSpec().getTemplate().getSpec().getVolumes()).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+        assertThat(c.getImage()).isEqualTo("ghcr.io/backlog-sentinel/agent:0.1.0");
+    }
+
+    @Test
+    void operatorRunsTwoNonRootReplicasWithAPodDisruptionBudget() {
+        Deployment d = defaults.operator();
+        assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().getFirst();
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getEnv()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("POD_NAMESPACE"));
+        PodDisruptionBudget pdb = defaults.one(PodDisruptionBudget.class, "-operator");
+        assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(d.getSpec().getSelector().getMatchLabels());
+    }
+
+    @Test
+    void oneServiceAccountEachAndTheWorkloadsUseThem() {
+        assertThat(defaults.all(ServiceAccount.class)).extracting(s -> s.getMetadata().getName())
+                .containsExactlyInAnyOrder("backlog-sentinel-agent", "backlog-sentinel-operator");
+        assertThat(defaults.agent().getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("backlog-sentinel-agent");
+        assertThat(defaults.operator().getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("backlog-sentinel-operator");
+    }
+
+    @Test
+    void noWildcardsAndNoSecretsInAnyRole() {
+        Stream.concat(defaults.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+                defaults.all(Role.class).stream().flatMap(r -> r.getRules().stream())).forEach(rule -> {
+                    assertThat(rule.getVerbs()).doesNotContain("*");
+                    assertThat(rule.getResources()).doesNotContain("*").doesNotContain("secrets");
+                    assertThat(rule.getApiGroups()).doesNotContain("*");
+                });
+        assertThat(defaults.all(ClusterRole.class)).isNotEmpty();
+    }
+
+    static boolean grants(List<PolicyRule> rules, String group, String resource, String verb) {
+        return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource)
+                && r.getVerbs().contains(verb));
+    }
+
+    @Test
+    void agentReadsPodsAndPoliciesWritesItsReportAndLeaseAndNothingOnNodes() {
+        List<PolicyRule> agent = defaults.rulesOf("-agent");
+        for (String verb : List.of("get", "list", "watch")) {
+            assertThat(grants(agent, "", "pods", verb)).isTrue();
+            assertThat(grants(agent, "backlogsentinel.dev", "backlogpolicies", verb)).isTrue();
+        }
+        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports", "create")).isTrue();
+        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports", "update")).isTrue();
+        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports/status", "update")).isTrue();
+        assertThat(grants(agent, "coordination.k8s.io", "leases", "update")).isTrue();
+        assertThat(grants(agent, "", "pods", "delete")).isFalse();
+        assertThat(grants(agent, "backlogsentinel.dev", "backlogpolicies", "update")).isFalse();
+        assertThat(agent).as("nothing on nodes").noneMatch(r -> r.getResources().stream().anyMatch(x -> x.startsWith("nodes")));
+        assertThat(agent).as("no events: the operator is their one writer")
+                .noneMatch(r -> r.getResources().contains("events"));
+        // The agent's lease rights are in its own namespace; the node-lease read in kube-node-lease only.
+        assertThat(defaults.all(Role.class)).filteredOn(r -> r.getMetadata().getName().endsWith("-agent-node-lease"))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.getMetadata().getNamespace()).isEqualTo("kube-node-lease");
+                    assertThat(r.getRules()).singleElement().satisfies(rule -> assertThat(rule.getVerbs()).containsExactly("get"));
+                });
+    }
+
+    @Test
+    void operatorWatchesNodesPatchesTheirStatusWritesEventsAndPolicyStatus() {
+        List<PolicyRule> op = defaults.rulesOf("-operator");
+        for (String verb : List.of("get", "list", "watch")) {
+            assertThat(grants(op, "", "nodes", verb)).isTrue();
+            assertThat(grants(op, "backlogsentinel.dev", "backlogpolicies", verb)).isTrue();
+            assertThat(grants(op, "backlogsentinel.dev", "nodebacklogreports", verb)).isTrue();
+        }
+        assertThat(grants(op, "", "nodes/status", "patch")).isTrue();
+        assertThat(grants(op, "", "nodes", "patch")).as("only the status").isFalse();
+        assertThat(grants(op, "events.k8s.io", "events", "create")).isTrue();
+        assertThat(grants(op, "events.k8s.io", "events", "patch")).isTrue();
+        assertThat(grants(op, "backlogsentinel.dev", "backlogpolicies/status", "patch")).isTrue();
+        assertThat(grants(op, "backlogsentinel.dev", "nodebacklogreports", "update")).as("reports are read only").isFalse();
+        assertThat(grants(op, "coordination.k8s.io", "leases", "create")).isTrue();
+        assertThat(grants(op, "coordination.k8s.io", "leases", "watch")).isTrue();
+    }
+
+    @Test
+    void serviceMonitorOnlyWhenAsked() {
+        assertThat(defaults.objects).noneMatch(o -> o.getKind().equals("ServiceMonitor"));
+        Rendered with = Rendered.with(Map.of("serviceMonitor.enabled", "true"));
+        assertThat(with.objects).filteredOn(o -> o.getKind().equals("ServiceMonitor")).hasSize(2);
+    }
+
+    @Test
+    void imageRepositoryAndTagAreValues() {
+        Rendered r = Rendered.with(Map.of("agent.image.repository", "registry.example/agent", "agent.image.tag", "9.9.9"));
+        assertThat(r.agentContainer().getImage()).isEqualTo("registry.example/agent:9.9.9");
+    }
+
+    @Test
+    void chartCrdsEqualTheTopLevelCrds() throws IOException {
+        Path top = Path.of("../crds");
+        Path chart = Rendered.CHART.resolve("crds");
+        try (var files = Files.list(top)) {
+            List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(yamls).hasSize(2);
+            for (Path f : yamls) {
+                assertThat(chart.resolve(f.getFileName())).as("charts/backlog-sentinel/crds/%s: copy crds/ (or run "
+                        + "./mvnw -pl crds test -Dcrds.update)", f.getFileName()).hasSameTextualContentAs(f);
+            }
+        }
+        try (var files = Files.list(chart)) {
+            assertThat(files.count()).as("no stale CRD in the chart").isEqualTo(2);
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}

@@ -95,9 +95,17 @@ class OperatorOutsideClusterIT {
             assertThat(leader).as("leader election Lease in the default namespace backlog-sentinel").isNotNull();
             assertThat(leader.getSpec().getHolderIdentity()).isNotBlank();
         } finally {
-            if (operator != null) {
+            if (operator != null && operator.isAlive()) {
                 operator.destroy();
-                operator.waitFor(20, TimeUnit.SECONDS);
+                boolean stopped = operator.waitFor(20, TimeUnit.SECONDS);
+                if (!stopped) {
+                    // What it was waiting for, for whoever reads the failure.
+                    new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                            Long.toString(operator.pid())).redirectErrorStream(true)
+                            .redirectOutput(Path.of("target/operator-jstack.txt").toFile()).start().waitFor(20, TimeUnit.SECONDS);
+                    operator.destroyForcibly();
+                }
+                assertThat(stopped).as("stops on SIGTERM within 20 s").isTrue();
             }
             server.destroy();
             Files.deleteIfExists(kubeconfig);

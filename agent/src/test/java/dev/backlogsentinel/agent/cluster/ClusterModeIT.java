@@ -57,9 +57,13 @@ class ClusterModeIT {
                 assertThat(report.getStatus().getTotals().getListeners()).isPositive();
             });
         } finally {
-            if (agent != null) {
+            if (agent != null && agent.isAlive()) {
                 agent.destroy();
-                agent.waitFor(20, TimeUnit.SECONDS);
+                boolean stopped = agent.waitFor(20, TimeUnit.SECONDS);
+                if (!stopped) {
+                    agent.destroyForcibly();
+                }
+                assertThat(stopped).as("stops on SIGTERM within 20 s").isTrue();
             }
             server.destroy();
             Files.deleteIfExists(kubeconfig);

@@ -243,9 +243,9 @@ class NodePressureAndEventsTest {
         cluster.node("n8");
         OperatorMetrics metrics = new OperatorMetrics(new SimpleMeterRegistry());
         Instant t1 = Instant.parse("2026-11-21T10:00:00Z");
-        var trueOne = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "one", List.of());
-        var trueTwo = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "two", List.of());
-        var falseOne = new dev.backlogsentinel.operator.node.DesiredCondition("False", "NoListenQueuePressure", "none", List.of());
+        var trueOne = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "one");
+        var trueTwo = new dev.backlogsentinel.operator.node.DesiredCondition("True", "ListenQueueSaturated", "two");
+        var falseOne = new dev.backlogsentinel.operator.node.DesiredCondition("False", "NoListenQueuePressure", "none");
         assertThat(writerAt(t1, metrics).apply("n8", trueOne).orElseThrow().patched()).isTrue();
         assertThat(writerAt(t1.plusSeconds(5), metrics).apply("n8", trueOne).orElseThrow().patched()).as("nothing changed").isFalse();
         assertThat(writerAt(t1.plusSeconds(10), metrics).apply("n8", trueTwo).orElseThrow().patched()).isTrue();

@@ -16,7 +16,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +67,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.policies.exceptionHandler(RetryForever.HANDLER);
         this.policies.start();
         this.hostOwners = new HostSocketOwners(scanner.procRoot());
-        this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval());
+        this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval(), metrics::reportWritten);
         this.lease = new AgentLease(client, settings.namespace(), settings.node(), settings.holder(), settings.leaseRenewInterval(), clock);
     }
 
@@ -92,25 +94,29 @@ public final class ClusterAgent implements AutoCloseable {
     public ReportBuilder.Built scanOnce() {
         NodeScan scan = scanner.scan();
         List<PodInfo> onNode = pods.all();
+        Map<String, PodInfo> byUid = new HashMap<>();
+        onNode.forEach(p -> byUid.put(p.uid(), p));
         scan.namespaces().stream().filter(ns -> ns.attribution().kind() == NetnsAttribution.Kind.HOST).findFirst()
                 .ifPresent(host -> hostOwners.refresh(host, scanner::podOfProcess));
-        metrics.record(scan, this::podResolver);
-        Evaluation evaluation = evaluator.evaluate(scan, onNode, this::podResolver, policies.getStore().list());
+        Function<NetnsScan, Function<ListenerFinding, PodInfo>> podOf = ns -> podResolver(ns, byUid);
+        metrics.record(scan, podOf);
+        Evaluation evaluation = evaluator.evaluate(scan, onNode, podOf, policies.getStore().list());
         ReportBuilder.Built built = ReportBuilder.build(scan, evaluation, settings.version());
         latest.set(built);
         return built;
     }
 
-    private Function<ListenerFinding, PodInfo> podResolver(NetnsScan ns) {
+    /** @param byUid this node's pods, looked up once per scan */
+    private Function<ListenerFinding, PodInfo> podResolver(NetnsScan ns, Map<String, PodInfo> byUid) {
         return switch (ns.attribution().kind()) {
             case POD -> {
-                PodInfo pod = pods.byUid(ns.attribution().podUid()).orElse(null);
+                PodInfo pod = byUid.get(ns.attribution().podUid());
                 yield listener -> pod;
             }
             // The node's namespace: a listener belongs to the hostNetwork pod that holds its socket, else to the node.
             case HOST -> listener -> {
                 String uid = hostOwners.ownerOf(listener.inode());
-                return uid == null ? null : pods.byUid(uid).orElse(null);
+                return uid == null ? null : byUid.get(uid);
             };
             default -> listener -> null;
         };
@@ -122,12 +128,7 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         try {
-            int failures = writer.failures();
-            if (writer.offer(built, clock.instant())) {
-                metrics.reportWritten(true);
-            } else if (writer.failures() > failures) {
-                metrics.reportWritten(false);
-            }
+            writer.offer(built, clock.instant());
         } catch (RuntimeException e) {
             LOG.errorf(e, "report write failed; the next attempt runs as scheduled");
         }

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -44,9 +45,14 @@ public class ClusterMode {
         return switch (config.mode()) {
             case CLUSTER -> true;
             case LOCAL -> false;
-            case AUTO -> AgentNamespace.inCluster(System::getenv, Conventions.SERVICE_ACCOUNT)
+            case AUTO -> inCluster()
                     || (System.getenv("KUBECONFIG") != null && nodeName().isPresent());
         };
+    }
+
+    /** Inside a pod: the in-cluster configuration the Kubernetes client would use exists. */
+    private static boolean inCluster() {
+        return System.getenv("KUBERNETES_SERVICE_HOST") != null && Files.exists(Conventions.SERVICE_ACCOUNT.resolve("token"));
     }
 
     /** The node name, or empty with the reason already explained to the user. */

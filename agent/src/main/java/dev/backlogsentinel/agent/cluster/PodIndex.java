@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The pods of this node, from an informer listing and watching with the field selector
@@ -36,11 +35,6 @@ public final class PodIndex implements AutoCloseable {
 
     public List<PodInfo> all() {
         return informer.getStore().list().stream().filter(this::onThisNode).map(PodIndex::info).toList();
-    }
-
-    public Optional<PodInfo> byUid(String uid) {
-        return informer.getStore().list().stream().filter(p -> uid.equals(p.getMetadata().getUid())).filter(this::onThisNode)
-                .findFirst().map(PodIndex::info);
     }
 
     private boolean onThisNode(Pod p) {

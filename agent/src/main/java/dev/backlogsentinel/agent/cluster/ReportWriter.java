@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Writes this node's NodeBacklogReport: at once when its shape changes, values at most every
@@ -29,6 +30,7 @@ public final class ReportWriter {
     private final KubernetesClient client;
     private final String node;
     private final Duration minInterval;
+    private final Consumer<Boolean> attempts;
     private List<String> writtenShape;
     private List<String> writtenValues;
     private Instant lastWrite;
@@ -38,9 +40,15 @@ public final class ReportWriter {
     private int failures;
 
     public ReportWriter(KubernetesClient client, String node, Duration minInterval) {
+        this(client, node, minInterval, ok -> { });
+    }
+
+    /** @param attempts told of every write attempt: true when it went through, false when it failed */
+    public ReportWriter(KubernetesClient client, String node, Duration minInterval, Consumer<Boolean> attempts) {
         this.client = client;
         this.node = node;
         this.minInterval = minInterval;
+        this.attempts = attempts;
     }
 
     /**
@@ -64,6 +72,7 @@ public final class ReportWriter {
             write(latest.status());
         } catch (KubernetesClientException e) {
             failures++;
+            attempts.accept(false);
             if (retryAt == null) {
                 LOG.warnf("cannot write NodeBacklogReport %s (retrying with backoff; scans go on): %s", node, e.getMessage());
             }
@@ -80,6 +89,7 @@ public final class ReportWriter {
         writtenValues = latest.values();
         lastWrite = now;
         writes++;
+        attempts.accept(true);
         return true;
     }
 

@@ -32,9 +32,5 @@ public interface NetnsSource extends AutoCloseable {
      * @param cutAtCap       a file was larger than the configured cap and was read only up to it
      */
     record Reading<T>(T value, int malformed, String firstMalformed, boolean cutAtCap) {
-
-        public static <T> Reading<T> clean(T value) {
-            return new Reading<>(value, 0, null, false);
-        }
     }
 }

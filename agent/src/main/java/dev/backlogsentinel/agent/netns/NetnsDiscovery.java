@@ -32,7 +32,7 @@ public final class NetnsDiscovery {
     }
 
     /**
-     * @param needsNsInode tells, by key, whether the ns/net inode is still wanted for a namespace
+     * @param needsNsInode tells, by key, whether the ns/net inode is wanted (for namespaces not yet tracked)
      * @return namespaces by key, in the order their lowest pid was found
      */
     public Map<Long, NetnsProcesses> discover(LongPredicate needsNsInode, ScanErrors errors) {

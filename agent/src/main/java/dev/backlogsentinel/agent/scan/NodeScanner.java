@@ -80,8 +80,9 @@ public final class NodeScanner implements AutoCloseable {
         long start = System.nanoTime();
         Instant at = clock.instant();
         ScanErrors errors = new ScanErrors();
-        Map<Long, NetnsProcesses> found = discovery.discover(
-                key -> !tracked.containsKey(key) || tracked.get(key).nsInode == null, errors);
+        // ns/net is asked for only while a namespace is new: where no process lets us read it
+        // (e.g. without CAP_SYS_PTRACE), asking again every scan would fail again for every process.
+        Map<Long, NetnsProcesses> found = discovery.discover(key -> !tracked.containsKey(key), errors);
         forgetGone(found.keySet());
 
         List<NetnsScan> namespaces = new ArrayList<>();
@@ -92,9 +93,6 @@ public final class NodeScanner implements AutoCloseable {
                 if (t == null) {
                     continue;
                 }
-            }
-            if (t.nsInode == null) {
-                t.nsInode = netns.nsInode();
             }
             NetnsScan result = read(t, netns, errors);
             if (result != null) {

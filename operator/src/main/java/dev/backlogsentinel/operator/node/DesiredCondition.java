@@ -1,15 +1,7 @@
 package dev.backlogsentinel.operator.node;
 
-import dev.backlogsentinel.api.report.ReportedListener;
-
-import java.util.List;
-
-/**
- * The ListenQueuePressure condition a node should have.
- *
- * @param saturated the listeners that set it (worst first), for events
- */
-public record DesiredCondition(String status, String reason, String message, List<ReportedListener> saturated) {
+/** The ListenQueuePressure condition a node should have. */
+public record DesiredCondition(String status, String reason, String message) {
 
     public static final String TYPE = "ListenQueuePressure";
     public static final String TRUE = "True";

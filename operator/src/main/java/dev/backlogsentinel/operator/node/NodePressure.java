@@ -23,15 +23,15 @@ public final class NodePressure {
             Duration grace, int shown) {
         if (!liveness.alive()) {
             return new DesiredCondition(DesiredCondition.UNKNOWN, DesiredCondition.NOT_REPORTING,
-                    liveness.notReportingMessage(grace), List.of());
+                    liveness.notReportingMessage(grace));
         }
         List<ReportedListener> saturated = saturatedUnder(report, policies, true);
         if (saturated.isEmpty()) {
             return new DesiredCondition(DesiredCondition.FALSE, DesiredCondition.NO_PRESSURE,
-                    "No listen queue on this node is saturated.", List.of());
+                    "No listen queue on this node is saturated.");
         }
         return new DesiredCondition(DesiredCondition.TRUE, DesiredCondition.SATURATED,
-                FindingMessages.condition(saturated, shown), saturated);
+                FindingMessages.condition(saturated, shown));
     }
 
     /**

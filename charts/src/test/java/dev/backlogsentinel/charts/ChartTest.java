@@ -1,11 +1,14 @@
 package dev.backlogsentinel.charts;
 
+import dev.backlogsentinel.testing.ChartInstall;
+import dev.backlogsentinel.testing.Identity;
+import dev.backlogsentinel.testing.TestApiServer;
+
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -187,51 +190,66 @@ class ChartTest {
         assertThat(defaults.all(ClusterRole.class)).isNotEmpty();
     }
 
-    static boolean grants(List<PolicyRule> rules, String group, String resource, String verb) {
-        return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource)
-                && r.getVerbs().contains(verb));
+    /** `kubectl auth can-i --as` the chart's ServiceAccount, asked of a real API server with the chart's RBAC applied. */
+    static boolean can(ChartInstall.Installed chart, Identity who, String verb, String resource, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("auth", "can-i", verb, resource, "--as", who.user()));
+        args.addAll(List.of(more));
+        try {
+            return TestApiServer.shared().kubectl(args.toArray(String[]::new)).strip().equals("yes");
+        } catch (IllegalStateException e) {
+            // can-i exits 1 when the answer is no.
+            if (e.getMessage().contains("exited 1")) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Test
     void agentReadsPodsAndPoliciesWritesItsReportAndLeaseAndNothingOnNodes() {
-        List<PolicyRule> agent = defaults.rulesOf("-agent");
+        ChartInstall.Installed chart = ChartInstall.on(TestApiServer.shared());
+        Identity agent = chart.agent();
         for (String verb : List.of("get", "list", "watch")) {
-            assertThat(grants(agent, "", "pods", verb)).isTrue();
-            assertThat(grants(agent, "backlogsentinel.dev", "backlogpolicies", verb)).isTrue();
+            assertThat(can(chart, agent, verb, "pods", "--all-namespaces")).isTrue();
+            assertThat(can(chart, agent, verb, "backlogpolicies.backlogsentinel.dev", "--all-namespaces")).isTrue();
         }
-        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports", "create")).isTrue();
-        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports", "update")).isTrue();
-        assertThat(grants(agent, "backlogsentinel.dev", "nodebacklogreports/status", "update")).isTrue();
-        assertThat(grants(agent, "coordination.k8s.io", "leases", "update")).isTrue();
-        assertThat(grants(agent, "", "pods", "delete")).isFalse();
-        assertThat(grants(agent, "backlogsentinel.dev", "backlogpolicies", "update")).isFalse();
-        assertThat(agent).as("nothing on nodes").noneMatch(r -> r.getResources().stream().anyMatch(x -> x.startsWith("nodes")));
-        assertThat(agent).as("no events: the operator is their one writer")
-                .noneMatch(r -> r.getResources().contains("events"));
-        // The agent's lease rights are in its own namespace; the node-lease read in kube-node-lease only.
-        assertThat(defaults.all(Role.class)).filteredOn(r -> r.getMetadata().getName().endsWith("-agent-node-lease"))
-                .singleElement().satisfies(r -> {
-                    assertThat(r.getMetadata().getNamespace()).isEqualTo("kube-node-lease");
-                    assertThat(r.getRules()).singleElement().satisfies(rule -> assertThat(rule.getVerbs()).containsExactly("get"));
-                });
+        assertThat(can(chart, agent, "create", "nodebacklogreports.backlogsentinel.dev")).isTrue();
+        assertThat(can(chart, agent, "patch", "nodebacklogreports.backlogsentinel.dev", "--subresource=status")).isTrue();
+        assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
+        assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "kube-node-lease")).as("kubelet's Leases: read only").isFalse();
+        assertThat(can(chart, agent, "get", "leases.coordination.k8s.io", "-n", "kube-node-lease")).isTrue();
+        assertThat(can(chart, agent, "get", "leases.coordination.k8s.io", "-n", "default")).isFalse();
+        assertThat(can(chart, agent, "delete", "pods", "--all-namespaces")).isFalse();
+        assertThat(can(chart, agent, "update", "backlogpolicies.backlogsentinel.dev", "-n", "shop")).isFalse();
+        assertThat(can(chart, agent, "get", "nodes")).as("nothing on nodes").isFalse();
+        assertThat(can(chart, agent, "patch", "nodes", "--subresource=status")).isFalse();
+        assertThat(can(chart, agent, "create", "events", "-n", "shop")).as("no events: the operator is their one writer").isFalse();
+        assertThat(can(chart, agent, "get", "secrets", "-n", "backlog-sentinel")).isFalse();
     }
 
     @Test
-    void operatorWatchesNodesPatchesTheirStatusWritesEventsAndPolicyStatus() {
-        List<PolicyRule> op = defaults.rulesOf("-operator");
+    void operatorPatchesNodeStatusWritesEventsAndPolicyStatusAndReadsNoNode() {
+        ChartInstall.Installed chart = ChartInstall.on(TestApiServer.shared());
+        Identity op = chart.operator();
         for (String verb : List.of("get", "list", "watch")) {
-            assertThat(grants(op, "", "nodes", verb)).isTrue();
-            assertThat(grants(op, "backlogsentinel.dev", "backlogpolicies", verb)).isTrue();
-            assertThat(grants(op, "backlogsentinel.dev", "nodebacklogreports", verb)).isTrue();
+            assertThat(can(chart, op, verb, "backlogpolicies.backlogsentinel.dev", "--all-namespaces")).isTrue();
+            assertThat(can(chart, op, verb, "nodebacklogreports.backlogsentinel.dev")).isTrue();
+            assertThat(can(chart, op, verb, "nodes")).as("the operator never reads a Node").isFalse();
         }
-        assertThat(grants(op, "", "nodes/status", "patch")).isTrue();
-        assertThat(grants(op, "", "nodes", "patch")).as("only the status").isFalse();
-        assertThat(grants(op, "events.k8s.io", "events", "create")).isTrue();
-        assertThat(grants(op, "events.k8s.io", "events", "patch")).isTrue();
-        assertThat(grants(op, "backlogsentinel.dev", "backlogpolicies/status", "patch")).isTrue();
-        assertThat(grants(op, "backlogsentinel.dev", "nodebacklogreports", "update")).as("reports are read only").isFalse();
-        assertThat(grants(op, "coordination.k8s.io", "leases", "create")).isTrue();
-        assertThat(grants(op, "coordination.k8s.io", "leases", "watch")).isTrue();
+        assertThat(can(chart, op, "patch", "nodes", "--subresource=status")).isTrue();
+        assertThat(can(chart, op, "patch", "nodes")).as("only the status").isFalse();
+        assertThat(can(chart, op, "create", "events", "-n", "shop")).isTrue();
+        assertThat(can(chart, op, "patch", "events", "-n", "default")).isTrue();
+        assertThat(can(chart, op, "list", "events", "-n", "shop")).as("events are never read back").isFalse();
+        assertThat(can(chart, op, "patch", "backlogpolicies.backlogsentinel.dev", "--subresource=status", "-n", "shop")).isTrue();
+        assertThat(can(chart, op, "patch", "backlogpolicies.backlogsentinel.dev", "-n", "shop")).as("spec is the user's").isFalse();
+        assertThat(can(chart, op, "patch", "nodebacklogreports.backlogsentinel.dev")).as("its own annotation").isTrue();
+        assertThat(can(chart, op, "update", "nodebacklogreports.backlogsentinel.dev", "--subresource=status"))
+                .as("the report's status is the agent's").isFalse();
+        assertThat(can(chart, op, "create", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
+        assertThat(can(chart, op, "watch", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
+        assertThat(can(chart, op, "get", "leases.coordination.k8s.io", "-n", "kube-system")).isFalse();
+        assertThat(can(chart, op, "get", "secrets", "-n", "backlog-sentinel")).isFalse();
     }
 
     @Test

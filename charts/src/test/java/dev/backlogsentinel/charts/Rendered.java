@@ -5,14 +5,8 @@ import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.nio.file.Path;
@@ -76,23 +70,4 @@ final class Rendered {
         return one(Deployment.class, "-operator");
     }
 
-    /** Every rule granted to a ServiceAccount, through any Role or ClusterRole bound to it. */
-    List<PolicyRule> rulesOf(String serviceAccountSuffix) {
-        List<PolicyRule> rules = new ArrayList<>();
-        for (ClusterRoleBinding b : all(ClusterRoleBinding.class)) {
-            if (boundTo(b.getSubjects(), serviceAccountSuffix)) {
-                rules.addAll(one(ClusterRole.class, b.getRoleRef().getName()).getRules());
-            }
-        }
-        for (RoleBinding b : all(RoleBinding.class)) {
-            if (boundTo(b.getSubjects(), serviceAccountSuffix)) {
-                rules.addAll(one(Role.class, b.getRoleRef().getName()).getRules());
-            }
-        }
-        return rules;
-    }
-
-    private static boolean boundTo(List<Subject> subjects, String suffix) {
-        return subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind()) && s.getName().endsWith(suffix));
-    }
 }

@@ -14,23 +14,27 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import dev.backlogsentinel.testing.TestApiServer;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.UUID;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** Puts into the test API server what a cluster with agents would hold, and reads back what users see. */
+/**
+ * Puts into the real test API server what a cluster with agents would hold (as admin: this is the
+ * stage, not the operator), and reads back what users see.
+ */
 public final class Cluster {
 
     public static final String OPERATOR_NAMESPACE = "backlog-sentinel";
@@ -41,32 +45,33 @@ public final class Cluster {
         this.client = client;
     }
 
-    /** The committed CRDs, as `kubectl apply -f crds/` would install them. */
-    public void installCrds() throws IOException {
-        try (var files = Files.list(Path.of("../crds"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
-                CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
-                client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(op -> op.update());
-            }
+    /** A Node as a kubelet registers it, with its Ready condition in the status. */
+    public void node(String name) {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        client.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(
+                Map.of("status", Map.of("conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "KubeletReady",
+                        "message", "kubelet is posting ready status", "lastHeartbeatTime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                        "lastTransitionTime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()))))));
+    }
+
+    /** A Pod on no node (no scheduler runs): its UID is the server's. */
+    public String pod(String namespace, String name) {
+        namespace(namespace);
+        return client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .endMetadata().withNewSpec().addNewContainer().withName("app").withImage("registry.example/app:1").endContainer()
+                .endSpec().build()).create().getMetadata().getUid();
+    }
+
+    public void namespace(String name) {
+        if (client.namespaces().withName(name).get() == null) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
         }
     }
 
-    public void node(String name) {
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withUid(UUID.randomUUID().toString())
-                .endMetadata().withNewStatus().addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
-                .endCondition().endStatus().build()).create();
-    }
-
-    public String pod(String namespace, String name) {
-        String uid = UUID.randomUUID().toString();
-        client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-                .withUid(uid).endMetadata().build()).create();
-        return uid;
-    }
-
     public BacklogPolicy policy(String namespace, String name, Consumer<BacklogPolicySpec> tweak) {
+        namespace(namespace);
         BacklogPolicy policy = new BacklogPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).withGeneration(1L).build());
+        policy.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         BacklogPolicySpec spec = new BacklogPolicySpec();
         tweak.accept(spec);
         policy.setSpec(spec);
@@ -77,7 +82,7 @@ public final class Cluster {
         var lease = new LeaseBuilder().withNewMetadata().withNamespace(OPERATOR_NAMESPACE).withName(AgentLiveness.leaseName(node))
                 .endMetadata().withNewSpec().withHolderIdentity("agent-" + node).withLeaseDurationSeconds(10)
                 .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC)).endSpec().build();
-        client.leases().inNamespace(OPERATOR_NAMESPACE).resource(lease).createOr(op -> op.update());
+        client.leases().inNamespace(OPERATOR_NAMESPACE).resource(lease).fieldManager("test-agent").forceConflicts().serverSideApply();
     }
 
     public static ReportedListener saturated(String policy, String namespace, String pod, String uid, int port, int depth, int limit,
@@ -101,7 +106,7 @@ public final class Cluster {
         return l;
     }
 
-    /** Writes a node's report as its agent would: created once, then its status replaced. */
+    /** Writes a node's report as its agent does: created once, then its status merge-patched. */
     public NodeBacklogReport report(String node, String updatedAt, List<PolicyCount> policies, List<ReportedListener> listeners) {
         NodeBacklogReportStatus status = new NodeBacklogReportStatus();
         status.setAgentVersion("test");
@@ -111,25 +116,41 @@ public final class Cluster {
         status.setPolicies(policies);
         status.setListeners(listeners);
         var reports = client.resources(NodeBacklogReport.class);
-        NodeBacklogReport current = reports.withName(node).get();
-        if (current == null) {
+        if (reports.withName(node).get() == null) {
             NodeBacklogReport fresh = new NodeBacklogReport();
             fresh.setMetadata(new ObjectMetaBuilder().withName(node).build());
-            current = reports.resource(fresh).create();
+            reports.resource(fresh).create();
         }
-        current.setStatus(status);
-        return reports.resource(current).updateStatus();
+        return reports.withName(node).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                Serialization.asJson(Map.of("status", status)));
+    }
+
+    public NodeBacklogReport report(String node) {
+        return client.resources(NodeBacklogReport.class).withName(node).get();
     }
 
     public NodeCondition pressure(String node) {
         var n = client.nodes().withName(node).get();
+        if (n.getStatus() == null || n.getStatus().getConditions() == null) {
+            return null;
+        }
         return n.getStatus().getConditions().stream().filter(c -> c.getType().equals("ListenQueuePressure")).findFirst().orElse(null);
     }
 
+    /** The Events about an object, as `kubectl describe` finds them (core/v1). */
     public List<Event> events(String namespace, String regardingName, String reason) {
-        return client.events().v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> e.getRegarding() != null && regardingName.equals(e.getRegarding().getName()) && reason.equals(e.getReason()))
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> e.getInvolvedObject() != null && regardingName.equals(e.getInvolvedObject().getName())
+                        && reason.equals(e.getReason()))
                 .toList();
+    }
+
+    /** The real `kubectl describe`, as admin. */
+    public static String describe(String... args) {
+        String[] full = new String[args.length + 1];
+        full[0] = "describe";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return TestApiServer.shared().kubectl(full);
     }
 
     public BacklogPolicy policy(String namespace, String name) {

@@ -1,17 +1,24 @@
 package dev.backlogsentinel.agent.cluster;
 
 import dev.backlogsentinel.api.Conventions;
+import dev.backlogsentinel.api.Labels;
+import dev.backlogsentinel.api.Patches;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 
 /**
  * The agent's heartbeat: Lease backlog-sentinel-agent-&lt;node&gt;, renewed every
@@ -21,6 +28,8 @@ import java.time.temporal.ChronoUnit;
 public final class AgentLease {
 
     private static final Logger LOG = Logger.getLogger(AgentLease.class);
+    /** A Lease's renewTime is a MicroTime: RFC 3339 with microseconds. */
+    private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -43,20 +52,28 @@ public final class AgentLease {
         return Conventions.agentLease(node);
     }
 
-    /** @return true when the Lease now carries this renewal */
+    /**
+     * One request per renewal: a merge patch of holder and renewTime, with no read before it. Only
+     * a Lease that does not exist yet (404) is created.
+     *
+     * @return true when the Lease now carries this renewal
+     */
     public boolean renew() {
-        ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        String now = MICRO.format(clock.instant());
         try {
-            Lease current = client.leases().inNamespace(namespace).withName(name()).get();
-            if (current == null) {
+            try {
+                client.leases().inNamespace(namespace).resource(Patches.target(new Lease(), namespace, name())).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        Serialization.asJson(Map.of("spec", Map.of("holderIdentity", holder, "renewTime", now))));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+                ZonedDateTime at = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
                 client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withNamespace(namespace)
-                        .withName(name()).addToLabels("app.kubernetes.io/managed-by", "backlog-sentinel-agent")
-                        .addToLabels("backlogsentinel.dev/node", node.length() <= 63 ? node : node.substring(0, 63)).endMetadata()
+                        .withName(name()).addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent")
+                        .addToLabels(Labels.NODE, Labels.value(node)).endMetadata()
                         .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) (interval.toSeconds() * 4))
-                        .withAcquireTime(now).withRenewTime(now).endSpec().build()).create();
-            } else {
-                client.leases().inNamespace(namespace).withName(name()).edit(l -> new LeaseBuilder(l).editSpec()
-                        .withHolderIdentity(holder).withRenewTime(now).endSpec().build());
+                        .withAcquireTime(at).withRenewTime(at).endSpec().build()).create();
             }
             if (failing) {
                 LOG.infof("Lease %s/%s renewed again", namespace, name());

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Labels;
+import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -8,11 +10,15 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -93,18 +99,33 @@ public final class ReportWriter {
         return true;
     }
 
+    /**
+     * One request: a merge patch of the status, which replaces every field the agent owns and
+     * leaves the operator's annotation alone. Only when the report does not exist yet (404) is it
+     * created, owned by its Node, and patched again.
+     */
     private void write(NodeBacklogReportStatus status) {
-        var reports = client.resources(NodeBacklogReport.class);
-        NodeBacklogReport current = reports.withName(node).get();
-        if (current == null) {
+        String patch = Serialization.asJson(Map.of("status", status));
+        var report = client.resources(NodeBacklogReport.class).resource(Patches.target(new NodeBacklogReport(), null, node));
+        try {
+            report.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
             NodeBacklogReport fresh = new NodeBacklogReport();
             fresh.setMetadata(new ObjectMetaBuilder().withName(node)
-                    .addToLabels("app.kubernetes.io/managed-by", "backlog-sentinel-agent").build());
+                    .addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent").build());
             nodeOwner().ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
-            current = reports.resource(fresh).create();
+            try {
+                client.resources(NodeBacklogReport.class).resource(fresh).create();
+            } catch (KubernetesClientException created) {
+                if (created.getCode() != 409) {
+                    throw created;
+                }
+            }
+            report.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         }
-        current.setStatus(status);
-        reports.resource(current).updateStatus();
     }
 
     /**

@@ -8,35 +8,30 @@ import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
 import dev.backlogsentinel.agent.scan.ReaderChoice;
 import dev.backlogsentinel.api.ListenerState;
-import dev.backlogsentinel.api.policy.BacklogPolicy;
-import dev.backlogsentinel.api.policy.BacklogPolicySpec;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.backlogsentinel.testing.ApiServerProxy;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The API server goes away and comes back (same store, as a real one restarts over etcd): scans go
- * on meanwhile, and the report catches up with the kernel's own overflow total.
+ * The API server becomes unreachable and comes back, with its store intact (as a real one restarts
+ * over etcd, or a node's network returns): scans go on meanwhile, and the report catches up with the
+ * kernel's own overflow total. The outage is a proxy in front of the real server that refuses
+ * connections and tears down open ones; the agent runs as the chart's agent ServiceAccount.
  */
 @RootRequired
 class ClusterAgentOutageTest {
@@ -44,97 +39,85 @@ class ClusterAgentOutageTest {
     @TempDir
     Path procRoot;
 
-    static KubernetesMockServer serve(KubernetesCrudDispatcher store, int port) {
-        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), store, false);
-        s.init(InetAddress.getLoopbackAddress(), port);
-        return s;
+    Stage stage;
+    ApiServerProxy proxy;
+
+    @BeforeEach
+    void setUp() {
+        stage = new Stage();
+        proxy = new ApiServerProxy(stage.server.port());
+    }
+
+    @AfterEach
+    void tearDown() {
+        proxy.close();
+        stage.close();
+    }
+
+    KubernetesClient agentThroughProxy() {
+        return stage.chart().agent().clientFor(proxy.url(), (Config c) -> {
+            c.setRequestRetryBackoffLimit(0);
+            c.setConnectionTimeout(500);
+            c.setRequestTimeout(2000);
+        });
     }
 
     @Test
-    void startUpNeverWaitsForAnApiServerThatIsNotThereAndCatchesUpWhenItComes() throws Exception {
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+    void startUpNeverWaitsForAnApiServerThatIsNotThereAndCatchesUpWhenItComes() {
+        // The API server holds this node's pod and a policy, but cannot be reached when the agent starts.
+        stage.pod("late", "late-0", "outage-late", Map.of());
+        stage.policy("late", "all", spec -> { });
+        proxy.cut();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        KubernetesMockServer server = null;
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + port)
-                .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).withRequestTimeout(2000).withNamespace("default").build())
-                .build()) {
+        try (KubernetesClient client = agentThroughProxy()) {
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, Path.of("/proc"));
-            var settings = new ClusterAgent.Settings("node-a", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+            var settings = new ClusterAgent.Settings("outage-late", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), true);
             long t0 = System.nanoTime();
             try (ClusterAgent agent = new ClusterAgent(client, scanner, new ScanMetrics(registry), Clock.systemUTC(), settings).start()) {
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("start-up").isLessThan(Duration.ofSeconds(2));
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                         assertThat(registry.get("backlog.scan.duration").timer().count()).as("scanning").isGreaterThanOrEqualTo(5));
+                assertThat(stage.report("outage-late")).as("nothing got through").isNull();
 
-                // The API server comes up late, already holding this node's pod and a policy.
-                KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
-                server = serve(store, port);
-                ReportWriterTest.installCrds(client);
-                client.pods().inNamespace("kube-system").resource(new PodBuilder().withNewMetadata().withNamespace("kube-system")
-                        .withName("late-0").endMetadata().withNewSpec().withNodeName("node-a").endSpec().build()).create();
-                BacklogPolicy policy = new BacklogPolicy();
-                policy.setMetadata(new ObjectMetaBuilder().withNamespace("kube-system").withName("all").withGeneration(1L).build());
-                policy.setSpec(new BacklogPolicySpec());
-                client.resource(policy).create();
+                proxy.restore();
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    NodeBacklogReport r = client.resources(NodeBacklogReport.class).withName("node-a").get();
+                    NodeBacklogReport r = stage.report("outage-late");
                     assertThat(r).isNotNull();
                     assertThat(r.getStatus()).isNotNull();
-                    assertThat(r.getStatus().getPolicies()).as("informers came back: the late pod is matched")
+                    assertThat(r.getStatus().getPolicies()).as("informers came back: the pod is matched")
                             .singleElement().satisfies(p -> assertThat(p.getMatchedPods()).isEqualTo(1));
                 });
-            }
-        } finally {
-            if (server != null) {
-                server.destroy();
             }
         }
     }
 
     @Test
     void scansGoOnDuringAnOutageAndTheReportCatchesUpWithTheKernel() throws Exception {
-        KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
-        KubernetesMockServer server = serve(store, 0);
-        int port = server.getPort();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ScanMetrics metrics = new ScanMetrics(registry);
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:" + port).withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
-                .withRequestTimeout(2000).withNamespace("default").build()).build();
-                NetnsFixture netns = NetnsFixture.create()) {
-            ReportWriterTest.installCrds(client);
-            String uid = client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withNamespace("shop")
-                    .withName("web-0").endMetadata().withNewSpec().withNodeName("node-a").endSpec().build()).create()
-                    .getMetadata().getUid();
-            BacklogPolicy policy = new BacklogPolicy();
-            policy.setMetadata(new ObjectMetaBuilder().withNamespace("shop").withName("web").withGeneration(1L).build());
-            BacklogPolicySpec spec = new BacklogPolicySpec();
-            spec.setSustainFor("0s");
-            policy.setSpec(spec);
-            client.resource(policy).create();
+        String uid = stage.pod("outage", "web-0", "outage-node", Map.of());
+        stage.policy("outage", "web", spec -> spec.setSustainFor("0s"));
+        try (KubernetesClient client = agentThroughProxy(); NetnsFixture netns = NetnsFixture.create()) {
             Path pid = Files.createDirectories(procRoot.resolve("4242"));
             Files.createSymbolicLink(pid.resolve("net"), Path.of("/proc", Long.toString(netns.holderPid()), "net"));
             Files.createSymbolicLink(pid.resolve("ns"), Path.of("/proc", Long.toString(netns.holderPid()), "ns"));
             Files.writeString(pid.resolve("cgroup"), "0::/kubepods/besteffort/pod" + uid + "/" + "cd".repeat(32) + "\n");
 
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
-            var settings = new ClusterAgent.Settings("node-a", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+            var settings = new ClusterAgent.Settings("outage-node", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), true);
             try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
                 netns.fill(Family.IPv4, 8080, 16, 30);
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-                    NodeBacklogReport r = client.resources(NodeBacklogReport.class).withName("node-a").get();
+                    NodeBacklogReport r = stage.report("outage-node");
                     assertThat(r).isNotNull();
                     assertThat(r.getStatus()).isNotNull();
                     assertThat(r.getStatus().getListeners()).singleElement()
                             .satisfies(l -> assertThat(l.getState()).isEqualTo(ListenerState.Saturated));
                 });
 
-                server.destroy();
+                proxy.cut();
                 long scansBefore = registry.get("backlog.scan.duration").timer().count();
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                     assertThat(registry.get("backlog.scan.duration").timer().count()).as("scans go on").isGreaterThan(scansBefore + 10);
@@ -146,18 +129,18 @@ class ClusterAgentOutageTest {
                 netns.closeClients();
                 Thread.sleep(500);
                 long kernelTotal = netns.listenOverflows();
+                assertThat(stage.report("outage-node").getStatus().getListeners().getFirst().getOverflowsTotal())
+                        .as("the server has not seen the latest total yet").isLessThan(kernelTotal);
 
-                server = serve(store, port);
+                proxy.restore();
                 await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-                    NodeBacklogReport r = client.resources(NodeBacklogReport.class).withName("node-a").get();
+                    NodeBacklogReport r = stage.report("outage-node");
                     assertThat(r.getStatus().getListeners()).singleElement().satisfies(l -> {
                         assertThat(l.getOverflowsTotal()).as("the kernel's total").isEqualTo(kernelTotal);
                         assertThat(l.getDepth()).isEqualTo(17);
                     });
                 });
             }
-        } finally {
-            server.destroy();
         }
     }
 }

@@ -1,12 +1,16 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
+import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.Test;
 
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,46 +20,47 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The packaged agent outside a cluster, against the API server KUBECONFIG names, with NODE_NAME:
- * it renews its Lease and writes its node's report.
+ * The packaged agent outside a cluster, against the real API server its KUBECONFIG names, as the
+ * chart's agent ServiceAccount, with NODE_NAME: it renews its Lease and writes its node's report,
+ * and what it reads of this machine includes a namespace made for the test.
  */
 @RootRequired
 class ClusterModeIT {
 
     @Test
-    void runsAgainstTheApiServerItsKubeconfigNames() throws Exception {
-        KubernetesMockServer server = ClusterAgentOutageTest.serve(new KubernetesCrudDispatcher(), 0);
-        Path kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
+    void runsAgainstTheApiServerItsKubeconfigNamesWithItsChartRights() throws Exception {
         Path log = Files.createTempFile("agent", ".log");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: dev, cluster: {server: "http://127.0.0.1:%d"}}]
-                users: [{name: dev, user: {token: developer}}]
-                contexts: [{name: dev, context: {cluster: dev, user: dev, namespace: default}}]
-                current-context: dev
-                """.formatted(server.getPort()));
         Process agent = null;
-        try (KubernetesClient client = server.createClient()) {
-            ReportWriterTest.installCrds(client);
+        try (Stage stage = new Stage(); NetnsFixture netns = NetnsFixture.create()) {
+            netns.fill(Family.IPv4, 7117, 16, 30);
+            int port;
+            try (ServerSocket free = new ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dquarkus.http.port=0", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
+                    "-Dquarkus.http.port=" + port, "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("KUBECONFIG", kubeconfig.toString());
+            pb.environment().put("KUBECONFIG", stage.chart().agent().kubeconfig().toString());
             pb.environment().put("NODE_NAME", "dev-node");
             pb.environment().remove("POD_NAMESPACE");
             agent = pb.start();
             Process running = agent;
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 assertThat(running.isAlive()).as("agent exited; log:%n%s", Files.readString(log)).isTrue();
-                assertThat(client.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-agent-dev-node").get())
-                        .as("log:%n%s", Files.readString(log)).isNotNull();
-                NodeBacklogReport report = client.resources(NodeBacklogReport.class).withName("dev-node").get();
+                assertThat(stage.agentLease("dev-node")).as("log:%n%s", Files.readString(log)).isNotNull();
+                NodeBacklogReport report = stage.report("dev-node");
                 assertThat(report).isNotNull();
                 assertThat(report.getStatus()).isNotNull();
                 assertThat(report.getStatus().getReader()).isEqualTo("netlink");
-                assertThat(report.getStatus().getTotals().getListeners()).isPositive();
+                assertThat(report.getStatus().getTotals().getNamespaces()).as("the host's and the test's namespace at least")
+                        .isGreaterThanOrEqualTo(2);
             });
+            // What it scanned is the machine's: the test namespace's full queue, in its metrics.
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics.lines().filter(l -> l.startsWith("backlog_listen_queue_depth{") && l.contains("port=\"7117\"")
+                    && l.endsWith(" 17.0"))).hasSize(1);
+            assertThat(Files.readString(log)).as("no request was refused").doesNotContain("Forbidden").doesNotContain("forbidden");
         } finally {
             if (agent != null && agent.isAlive()) {
                 agent.destroy();
@@ -65,8 +70,6 @@ class ClusterModeIT {
                 }
                 assertThat(stopped).as("stops on SIGTERM within 20 s").isTrue();
             }
-            server.destroy();
-            Files.deleteIfExists(kubeconfig);
         }
     }
 }

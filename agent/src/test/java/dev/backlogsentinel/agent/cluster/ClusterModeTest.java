@@ -8,17 +8,14 @@ import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
 import dev.backlogsentinel.agent.scan.ReaderChoice;
 import dev.backlogsentinel.api.ListenerState;
-import dev.backlogsentinel.api.policy.BacklogPolicy;
-import dev.backlogsentinel.api.policy.BacklogPolicySpec;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import dev.backlogsentinel.testing.RealApiServer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
-import io.quarkus.test.kubernetes.client.KubernetesTestServer;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,18 +28,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * End to end on one machine: a fake procfs root lays out a kubepods pod around a real network
- * namespace (its net/ and ns/ are the real ones), the test API server holds that Pod and a policy,
- * and the agent's report follows the real queue.
+ * namespace (its net/ and ns/ are the real ones), the real API server holds that Pod and a policy,
+ * and the agent, as the chart's agent ServiceAccount, writes a report that follows the real queue.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(value = RealApiServer.class, restrictToAnnotatedClass = true,
+        initArgs = @ResourceArg(name = "identity", value = "agent"))
 @RootRequired
 class ClusterModeTest {
 
@@ -55,32 +53,34 @@ class ClusterModeTest {
     @Inject
     ScanMetrics metrics;
 
-    @KubernetesTestServer
-    KubernetesServer server;
-
     @TempDir
     Path procRoot;
 
+    Stage stage;
+
+    @BeforeEach
+    void setUp() {
+        stage = new Stage();
+    }
+
+    @AfterEach
+    void tearDown() {
+        stage.close();
+    }
+
     NodeBacklogReport report() {
-        return client.resources(NodeBacklogReport.class).withName(NODE).get();
+        return stage.report(NODE);
     }
 
     @Test
     void aFilledQueueBecomesSaturatedInTheReportWithThePodsNameAndLeavesItWhenFreed() throws Exception {
-        ReportWriterTest.installCrds(client);
         // The UID the API server gives the pod is the one its cgroup path carries.
-        String uid = client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withNamespace("shop")
-                .withName("web-0").addToLabels("app", "web").endMetadata().withNewSpec().withNodeName(NODE).endSpec().build())
-                .create().getMetadata().getUid();
-        client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withNamespace("shop").withName("elsewhere")
-                .endMetadata().withNewSpec().withNodeName("node-b").endSpec().build()).create();
-        BacklogPolicy policy = new BacklogPolicy();
-        policy.setMetadata(new ObjectMetaBuilder().withNamespace("shop").withName("web").withGeneration(1L).build());
-        BacklogPolicySpec spec = new BacklogPolicySpec();
-        spec.setSustainFor("1s");
-        spec.setPorts(List.of(8080));
-        policy.setSpec(spec);
-        client.resource(policy).create();
+        String uid = stage.pod("shop", "web-0", NODE, Map.of("app", "web"));
+        stage.pod("shop", "elsewhere", "node-b", Map.of("app", "web"));
+        stage.policy("shop", "web", spec -> {
+            spec.setSustainFor("1s");
+            spec.setPorts(List.of(8080));
+        });
 
         try (NetnsFixture netns = NetnsFixture.create()) {
             // The fake node: one process of a burstable pod, whose namespace is the real one.
@@ -91,7 +91,7 @@ class ClusterModeTest {
 
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
             var settings = new ClusterAgent.Settings(NODE, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
-                    Duration.ofSeconds(5), Duration.ofSeconds(10), false);
+                    Duration.ofSeconds(5), Duration.ofSeconds(10), true);
             try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
                 ServerSocketChannel listener = netns.fill(Family.IPv4, 8080, 16, 30);
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
@@ -116,8 +116,7 @@ class ClusterModeTest {
                         assertThat(p.getSaturated()).isEqualTo(1);
                     });
                     assertThat(r.getStatus().getReader()).isEqualTo("netlink");
-                    assertThat(client.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-agent-" + NODE).get())
-                            .isNotNull();
+                    assertThat(stage.agentLease(NODE)).isNotNull();
                     String metricsBody = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
                     assertThat(metricsBody.lines().filter(m -> m.startsWith("backlog_listen_queue_depth{") && m.contains("pod=\"web-0\"")
                             && m.contains("namespace=\"shop\"") && m.contains("port=\"8080\"") && m.endsWith(" 17.0")))
@@ -146,13 +145,13 @@ class ClusterModeTest {
     }
 
     @Test
-    void podListAndWatchCarryTheNodeFieldSelector() throws Exception {
-        while (server.getKubernetesMockServer().takeRequest(10, TimeUnit.MILLISECONDS) != null) {
-            // Forget earlier tests' requests.
-        }
-        try (PodIndex index = new PodIndex(client, NODE, true)) {
-            await().atMost(Duration.ofSeconds(10)).until(this::podRequestsSelectThisNode);
-            assertThat(index.all()).as("the test server answers that selector with nothing").isEmpty();
+    void thePodIndexHoldsThisNodesPodsOnlyAsTheServerSelectsThem() {
+        stage.pod("idx", "here-0", "idx-node", Map.of());
+        stage.pod("idx", "here-1", "idx-node", Map.of());
+        stage.pod("idx", "there-0", "idx-other", Map.of());
+        try (PodIndex index = new PodIndex(client, "idx-node", true)) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(index.all())
+                    .extracting(p -> p.name()).containsExactlyInAnyOrder("here-0", "here-1"));
         }
     }
 
@@ -172,21 +171,5 @@ class ClusterModeTest {
         } catch (Exception ignored) {
             // Nothing more to accept.
         }
-    }
-
-    /** The mock ignores the selector (it would return every pod), so the request itself is checked. */
-    private boolean list;
-    private boolean watch;
-
-    private boolean podRequestsSelectThisNode() throws InterruptedException {
-        RecordedRequest r;
-        while ((r = server.getKubernetesMockServer().takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
-            String path = r.getPath();
-            if (path.startsWith("/api/v1/pods?") && path.contains("fieldSelector=spec.nodeName%3D" + NODE)) {
-                list |= !path.contains("watch=true");
-                watch |= path.contains("watch=true");
-            }
-        }
-        return list && watch;
     }
 }

@@ -21,6 +21,13 @@ public interface OperatorConfig {
     @WithDefault("20")
     int maxSaturatedListeners();
 
+    /**
+     * While a finding lasts, each of its events is raised (count, lastTimestamp, current values) at
+     * most this often: bounded writes, and an Event kept alive within the server's --event-ttl.
+     */
+    @WithDefault("1m")
+    Duration eventRefreshInterval();
+
     /** The node condition's message names at most this many listeners, worst first. */
     @WithDefault("3")
     int conditionListeners();

@@ -1,152 +1,157 @@
 package dev.backlogsentinel.operator.events;
 
 import dev.backlogsentinel.api.Conventions;
+import dev.backlogsentinel.api.Labels;
+import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
-import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
-import io.fabric8.kubernetes.api.model.events.v1.Event;
-import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
-import io.fabric8.kubernetes.api.model.events.v1.EventSeriesBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes events.k8s.io/v1 Events. An event's name comes from (object UID, reason, finding), so a
- * repeat of the same finding raises its count instead of adding an event; the observation that was
- * counted is kept on the Event itself, so a restarted operator recounts nothing. A failed write is
- * logged and counted, never fatal.
+ * Writes core/v1 Events, as the kubelet and client-go's recorder do.
+ *
+ * <p>Why core/v1 and not events.k8s.io/v1: the newer API refuses count, firstTimestamp and
+ * lastTimestamp on create and makes the note immutable, so a repeat can only grow a series whose
+ * first sighting `kubectl describe` does not show, and a Node's event is accepted only in some
+ * namespaces depending on the server version. core/v1 takes the same Event on every version the
+ * chart supports: a repeat raises count and lastTimestamp and refreshes the message, so
+ * `kubectl describe` prints "(x12 over 1h)".
+ *
+ * <p>An event's name comes from (object UID, reason, finding), so a repeat finds the same Event
+ * and a restarted operator cannot add a second one. The count lives in the caller's memory (kept
+ * on the cluster, see NotifiedStore), not in the Event, because the API server deletes Events
+ * after its --event-ttl (1 h by default): a raise whose Event has expired re-creates it with the
+ * remembered count and first sighting. No Event is ever read back.
+ *
+ * <p>A refused or failed write throws after counting it; the caller keeps it pending and retries.
  */
 @ApplicationScoped
 public class EventRecorder {
 
     public static final String CONTROLLER = "backlogsentinel.dev/operator";
-    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY_VALUE = "backlog-sentinel-operator";
-    public static final String NODE_LABEL = "backlogsentinel.dev/node";
-    public static final String OPEN_LABEL = "backlogsentinel.dev/open";
-    public static final String FINDING = "backlogsentinel.dev/finding";
-    public static final String OBSERVATION = "backlogsentinel.dev/observation";
-    static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC);
 
-    private static final Logger LOG = Logger.getLogger(EventRecorder.class);
+    /** What a write did. */
+    public enum Outcome {
+        /** Created, or its count raised. */
+        WRITTEN,
+        /** A create found the Event already there (written before a restart): nothing to do. */
+        ALREADY_THERE
+    }
 
     /**
-     * One event to write.
+     * One event to write: its count-th sighting, first seen at {@code first}.
      *
-     * @param finding     what the event is about, stable across repeats (e.g. pod, port and since)
-     * @param observation what was seen this time; a different one raises the count, the same one does nothing
-     * @param labels      extra labels (node, open) so later reconciles can find it
-     * @param annotations extra annotations (e.g. where, for the recovery message)
+     * @param finding what the event is about, stable across repeats (e.g. pod, port and since)
      */
-    public record Request(ObjectReference regarding, String type, String reason, String action, String note, String finding,
-            String observation, Map<String, String> labels, Map<String, String> annotations) {
+    public record Request(ObjectReference regarding, String type, String reason, String action, String message, String finding,
+            int count, Instant first, Instant last, Map<String, String> labels) {
     }
 
     private final KubernetesClient client;
-    private final Clock clock;
     private final OperatorMetrics metrics;
     private final String instance;
 
     @Inject
-    public EventRecorder(KubernetesClient client, Clock clock, OperatorMetrics metrics) {
+    public EventRecorder(KubernetesClient client, OperatorMetrics metrics) {
         this.client = client;
-        this.clock = clock;
         this.metrics = metrics;
-        this.instance = Conventions.instanceName("backlog-sentinel-operator");
+        this.instance = Conventions.instanceName(MANAGED_BY_VALUE);
     }
 
-    /** @return true when an event was created or its count raised */
-    public boolean record(Request request) {
+    /**
+     * The first sighting is a create; a later one raises the count with a merge patch, and creates
+     * the Event again (with the count carried on) when the server has deleted it.
+     *
+     * @throws KubernetesClientException when the server refuses or cannot be reached; counted
+     */
+    public Outcome write(Request request) {
         String namespace = namespaceOf(request.regarding());
         String name = eventName(request.regarding(), request.reason(), request.finding());
         try {
-            Event existing = client.events().v1().events().inNamespace(namespace).withName(name).get();
-            MicroTime now = new MicroTime(MICRO.format(clock.instant().truncatedTo(ChronoUnit.MICROS)));
-            String nowSeconds = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-            if (existing == null) {
-                Event event = new EventBuilder()
-                        .withNewMetadata().withName(name).withNamespace(namespace)
-                        .addToLabels(MANAGED_BY, MANAGED_BY_VALUE).addToLabels(request.labels())
-                        .addToAnnotations(request.annotations())
-                        .addToAnnotations(FINDING, request.finding()).addToAnnotations(OBSERVATION, request.observation())
-                        .endMetadata()
-                        .withRegarding(request.regarding()).withType(request.type()).withReason(request.reason())
-                        .withAction(request.action()).withNote(FindingMessages.cut(request.note())).withEventTime(now)
-                        .withReportingController(CONTROLLER).withReportingInstance(instance)
-                        .withDeprecatedCount(1).withDeprecatedFirstTimestamp(nowSeconds).withDeprecatedLastTimestamp(nowSeconds)
-                        .build();
-                client.events().v1().events().inNamespace(namespace).resource(event).create();
-            } else if (request.observation().equals(existing.getMetadata().getAnnotations().get(OBSERVATION))) {
-                return false;
+            Outcome outcome;
+            if (request.count() <= 1) {
+                outcome = create(namespace, name, request);
             } else {
-                int count = (existing.getDeprecatedCount() == null ? 1 : existing.getDeprecatedCount()) + 1;
-                client.events().v1().events().inNamespace(namespace).withName(name).edit(e -> new EventBuilder(e)
-                        .editMetadata().addToAnnotations(OBSERVATION, request.observation()).addToLabels(request.labels()).endMetadata()
-                        .withNote(FindingMessages.cut(request.note())).withDeprecatedCount(count).withDeprecatedLastTimestamp(nowSeconds)
-                        .withSeries(new EventSeriesBuilder().withCount(count).withLastObservedTime(now).build())
-                        .build());
+                outcome = raise(namespace, name, request);
             }
             metrics.eventWritten(request.reason());
-            return true;
+            return outcome;
         } catch (KubernetesClientException e) {
             metrics.eventFailed(request.reason());
-            LOG.warnf("could not write event %s/%s (%s on %s %s): %s", namespace, name, request.reason(),
-                    request.regarding().getKind(), request.regarding().getName(), e.getMessage());
-            return false;
+            throw e;
         }
     }
 
-    /** Open ListenQueueSaturated events of a node: the memory of what may need a ListenQueueRecovered. */
-    public List<Event> openSaturated(String nodeLabel) {
-        return client.events().v1().events().inAnyNamespace()
-                .withLabels(Map.of(MANAGED_BY, MANAGED_BY_VALUE, NODE_LABEL, nodeLabel, OPEN_LABEL, "true")).list().getItems();
-    }
-
-    /** Marks a Saturated event as recovered, so it is not recovered twice. */
-    public void close(Event event) {
+    private Outcome create(String namespace, String name, Request request) {
         try {
-            client.events().v1().events().inNamespace(event.getMetadata().getNamespace()).withName(event.getMetadata().getName())
-                    .edit(e -> new EventBuilder(e).editMetadata().addToLabels(OPEN_LABEL, "false").endMetadata().build());
+            client.v1().events().inNamespace(namespace).resource(event(namespace, name, request)).create();
+            return Outcome.WRITTEN;
         } catch (KubernetesClientException e) {
-            metrics.eventFailed("close");
-            LOG.warnf("could not mark event %s/%s recovered: %s", event.getMetadata().getNamespace(),
-                    event.getMetadata().getName(), e.getMessage());
+            if (e.getCode() == 409) {
+                return Outcome.ALREADY_THERE;
+            }
+            throw e;
         }
     }
 
-    /** Events of cluster-scoped objects (Nodes) go to "default", as kubelet's do. */
+    private Outcome raise(String namespace, String name, Request request) {
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("count", request.count());
+        patch.put("lastTimestamp", seconds(request.last()));
+        patch.put("message", FindingMessages.cut(request.message()));
+        try {
+            client.v1().events().inNamespace(namespace).resource(Patches.target(new Event(), namespace, name))
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+            return Outcome.WRITTEN;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                // Expired (--event-ttl) while the finding went on: the same Event again, its count carried on.
+                return create(namespace, name, request);
+            }
+            throw e;
+        }
+    }
+
+    private Event event(String namespace, String name, Request request) {
+        Map<String, String> labels = new LinkedHashMap<>(request.labels());
+        labels.put(Labels.MANAGED_BY, MANAGED_BY_VALUE);
+        return new EventBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
+                .withInvolvedObject(request.regarding()).withType(request.type()).withReason(request.reason())
+                .withAction(request.action()).withMessage(FindingMessages.cut(request.message()))
+                .withCount(Math.max(request.count(), 1))
+                .withFirstTimestamp(seconds(request.first())).withLastTimestamp(seconds(request.last()))
+                // source.component is what kubectl describe shows as "From" on every version.
+                .withNewSource().withComponent(CONTROLLER).endSource()
+                .withReportingComponent(CONTROLLER).withReportingInstance(instance)
+                .build();
+    }
+
+    private static String seconds(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** Events of cluster-scoped objects (Nodes) go to "default", as the kubelet's do. */
     static String namespaceOf(ObjectReference regarding) {
         return regarding.getNamespace() == null || regarding.getNamespace().isEmpty() ? "default" : regarding.getNamespace();
     }
 
     static String eventName(ObjectReference regarding, String reason, String finding) {
         String base = regarding.getName().length() > 200 ? regarding.getName().substring(0, 200) : regarding.getName();
-        return base + "." + sha(regarding.getUid() + "|" + reason + "|" + finding).substring(0, 16);
-    }
-
-    /** A label value (at most 63 characters) for a node name, which may be longer. */
-    public static String labelValue(String value) {
-        return value.length() <= 63 ? value : value.substring(0, 46) + "-" + sha(value).substring(0, 16);
-    }
-
-    static String sha(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return base + "." + Labels.sha256(regarding.getUid() + "|" + reason + "|" + finding).substring(0, 16);
     }
 }

@@ -2,6 +2,9 @@ package dev.backlogsentinel.operator.events;
 
 import dev.backlogsentinel.api.report.ReportedListener;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -56,8 +59,28 @@ public final class FindingMessages {
                 + "ListenDrops: " + l.getDropsTotal() + "); clients see timeouts and retransmits. " + knob(l));
     }
 
-    public static String recovered(String where, String since) {
-        return cut("Listen queue of " + where + " is no longer saturated (it was since " + since + ").");
+    /** The end of a finding, with how long it lasted (its events' counts and first sightings may have expired). */
+    public static String recovered(String where, String since, Instant now) {
+        String lasted = "";
+        try {
+            lasted = ", " + duration(Duration.between(Instant.parse(since), now));
+        } catch (RuntimeException e) {
+            // A since we cannot read is still worth quoting as it is.
+        }
+        return cut("Listen queue of " + where + " is no longer saturated (saturated from " + since + " to "
+                + now.truncatedTo(ChronoUnit.SECONDS) + lasted + ").");
+    }
+
+    /** 45s, 12m5s, 3h2m: what kubectl prints for ages. */
+    static String duration(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s");
+        }
+        return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
     }
 
     /** The node condition's message: the worst listeners, each with its fill, since when and knob. */

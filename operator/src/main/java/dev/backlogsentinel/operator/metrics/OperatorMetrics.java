@@ -57,6 +57,15 @@ public class OperatorMetrics implements Metrics {
         registry.counter("backlog.operator.event.write.failures", "reason", reason).increment();
     }
 
+    public void nodePatchFailed() {
+        registry.counter("backlog.operator.node.patch.failures").increment();
+    }
+
+    /** The node's memory (what was notified) could not be saved on its report; retried. */
+    public void memoryWriteFailed() {
+        registry.counter("backlog.operator.memory.write.failures").increment();
+    }
+
     public void nodePatched() {
         nodePatches.increment();
     }

@@ -4,6 +4,7 @@ import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
+import dev.backlogsentinel.operator.policy.PolicyIndex;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -18,13 +19,14 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import jakarta.inject.Inject;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One reconcile per NodeBacklogReport (one per node): also woken by the node's agent Lease and by
- * any BacklogPolicy change, since a policy's flags decide what its listeners mean. A report is all
- * status (its generation never moves), so every write of it must wake this controller.
+ * One reconcile per NodeBacklogReport (one per node), also woken by the node's agent Lease and by
+ * a change of a policy the report names, since a policy's flags decide what its listeners mean. A
+ * report is all status (its generation never moves), so every write of it must wake this controller.
  */
 @ControllerConfiguration(name = NodePressureReconciler.NAME, generationAwareEventProcessing = false)
 public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
@@ -39,6 +41,7 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
 
     @Override
     public List<EventSource<?, NodeBacklogReport>> prepareEventSources(EventSourceContext<NodeBacklogReport> context) {
+        context.getPrimaryCache().addIndexer(PolicyIndex.NAME, PolicyIndex::policiesOf);
         var leases = InformerEventSourceConfiguration.from(Lease.class, NodeBacklogReport.class)
                 .withName("agent-leases")
                 .withNamespaces(namespace.get())
@@ -49,10 +52,15 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                             : Set.of();
                 })
                 .build();
+        // A policy concerns the nodes whose report names it; its status patches (generation unchanged) concern none.
         var policies = InformerEventSourceConfiguration.from(BacklogPolicy.class, NodeBacklogReport.class)
                 .withName("policies-for-nodes")
                 .withWatchAllNamespaces()
-                .withSecondaryToPrimaryMapper(policy -> context.getPrimaryCache().keys().collect(Collectors.toSet()))
+                .withOnUpdateFilter((next, previous) -> !Objects.equals(next.getMetadata().getGeneration(),
+                        previous.getMetadata().getGeneration()))
+                .withSecondaryToPrimaryMapper(policy -> context.getPrimaryCache()
+                        .byIndex(PolicyIndex.NAME, PolicyIndex.key(policy.getMetadata().getNamespace(), policy.getMetadata().getName()))
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
         return List.of(new InformerEventSource<>(leases, context), new InformerEventSource<>(policies, context));
     }

@@ -1,16 +1,15 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
-import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.events.EventRecorder;
-import dev.backlogsentinel.operator.events.FindingMessages;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -18,79 +17,125 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
- * Turns one node's report into what the cluster shows: the node condition, node events on its
- * transitions, and pod events for Saturated, full and recovered listeners. It keeps no memory of
- * its own: transitions are read from the node's condition and open findings from the Events, so a
+ * Turns one node's report into what the cluster shows: the ListenQueuePressure condition, node
+ * events on its transitions, and the pod events of FindingEvents.
+ *
+ * <p>It reads nothing from the API server: the report, the agent's Lease and the policies come
+ * from informer caches, and what was already said from {@link NotifiedStore}. So a reconcile in
+ * which nothing changed (an agent renewing its Lease, say) sends no request at all, and a
  * restarted operator neither repeats nor misses anything.
  */
 @ApplicationScoped
 public class NodeReconciliation {
 
     private static final Logger LOG = Logger.getLogger(NodeReconciliation.class);
-    static final String WHERE = "backlogsentinel.dev/where";
+    static final Duration FIRST_RETRY = Duration.ofSeconds(2);
+    static final Duration MAX_RETRY = Duration.ofMinutes(1);
 
     private final NodeConditionWriter writer;
     private final EventRecorder events;
+    private final FindingEvents findings;
+    private final NotifiedStore store;
     private final OperatorConfig config;
     private final OperatorNamespace namespace;
     private final Clock clock;
+    private final Map<String, Integer> failedRounds = new ConcurrentHashMap<>();
 
     @Inject
-    public NodeReconciliation(NodeConditionWriter writer, EventRecorder events, OperatorConfig config,
-            OperatorNamespace namespace, Clock clock) {
+    public NodeReconciliation(NodeConditionWriter writer, EventRecorder events, FindingEvents findings, NotifiedStore store,
+            OperatorConfig config, OperatorNamespace namespace, Clock clock) {
         this.writer = writer;
         this.events = events;
+        this.findings = findings;
+        this.store = store;
         this.config = config;
         this.namespace = namespace;
         this.clock = clock;
     }
 
-    /** @return when to look again (the agent's Lease expiring), or empty to wait for the next change */
+    /** @return when to look again (the agent's Lease expiring, an event refresh, a retry), or empty to wait for a change */
     public Optional<Duration> reconcile(NodeBacklogReport report, Lease lease, ValidPolicies policies) {
         String node = report.getMetadata().getName();
         Instant now = clock.instant();
         AgentLiveness liveness = AgentLiveness.of(namespace.get(), node, lease, now, config.agentGrace());
         DesiredCondition desired = NodePressure.evaluate(report, policies, liveness, config.agentGrace(), config.conditionListeners());
-        Optional<NodeConditionWriter.Outcome> outcome = writer.apply(node, desired);
-        if (outcome.isEmpty()) {
+        Notified before = store.get(report);
+        NotifyRound round = new NotifyRound(node, now, before);
+        if (!condition(desired, round)) {
             LOG.debugf("report %s has no node of that name: nothing to write", node);
             return Optional.empty();
         }
-        nodeEvents(node, outcome.get(), desired);
         if (liveness.alive()) {
             // While the agent is away its report is stale: pod findings wait until it is back.
-            podEvents(node, report, policies);
-            return Optional.of(Duration.between(now, liveness.expiresAt()).plusSeconds(1));
+            findings.notify(report, policies, round);
         }
-        return Optional.empty();
+        boolean saved = round.notified().equals(before) && !store.pending(report) || store.save(report, round.notified());
+        Optional<Duration> retry = Optional.empty();
+        if (round.anyFailed() || !saved) {
+            int failures = failedRounds.merge(node, 1, Integer::sum);
+            Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 5));
+            retry = Optional.of(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
+        } else {
+            failedRounds.remove(node);
+        }
+        Optional<Duration> expiry = liveness.alive() ? Optional.of(Duration.between(now, liveness.expiresAt()).plusSeconds(1))
+                : Optional.empty();
+        // A refresh that is due now failed this round: its retry is the backoff's, never a tight loop.
+        Optional<Duration> refresh = findings.nextRefresh(round.notified()).map(t -> Duration.between(now, t))
+                .filter(d -> d.compareTo(Duration.ofSeconds(1)) >= 0);
+        return Stream.of(retry, expiry, refresh).flatMap(Optional::stream).min(Duration::compareTo);
     }
 
-    private void nodeEvents(String node, NodeConditionWriter.Outcome outcome, DesiredCondition desired) {
-        if (!outcome.statusChanged()) {
-            return;
+    /**
+     * Writes the condition when it differs from what was written, then the node event of its
+     * transition; the memory moves only when both went through.
+     *
+     * @return false when the node does not exist
+     */
+    private boolean condition(DesiredCondition desired, NotifyRound round) {
+        Notified.Condition written = round.notified().condition();
+        String sha = Labels.sha256(desired.message()).substring(0, 16);
+        if (written != null && written.status().equals(desired.status()) && written.reason().equals(desired.reason())
+                && written.messageSha().equals(sha)) {
+            return true;
         }
-        ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(node)
-                .withUid(outcome.nodeUid()).build();
-        String previous = outcome.previousStatus();
+        boolean statusChanged = written == null || !written.status().equals(desired.status());
+        Instant transition = statusChanged || written.since() == null ? round.now : written.since();
+        try {
+            if (!writer.write(round.node, desired, round.now, transition)) {
+                return false;
+            }
+            if (statusChanged) {
+                nodeEvent(round, written == null ? null : written.status(), desired, transition);
+            }
+        } catch (KubernetesClientException e) {
+            round.failed("condition " + DesiredCondition.TYPE + "=" + desired.status(), e);
+            return true;
+        }
+        round.update(round.notified().withCondition(new Notified.Condition(desired.status(), desired.reason(), sha, transition)));
+        return true;
+    }
+
+    private void nodeEvent(NotifyRound round, String previous, DesiredCondition desired, Instant transition) {
         String reason;
         String type;
-        String note;
+        String message;
         switch (desired.status()) {
             case DesiredCondition.TRUE -> {
                 reason = "ListenQueuePressure";
                 type = "Warning";
-                note = desired.message();
+                message = desired.message();
             }
             case DesiredCondition.UNKNOWN -> {
                 reason = DesiredCondition.NOT_REPORTING;
                 type = "Warning";
-                note = desired.message();
+                message = desired.message();
             }
             default -> {
                 if (!DesiredCondition.TRUE.equals(previous)) {
@@ -98,48 +143,14 @@ public class NodeReconciliation {
                 }
                 reason = DesiredCondition.NO_PRESSURE;
                 type = "Normal";
-                note = "No listen queue on this node is saturated any more.";
+                message = "No listen queue on this node is saturated any more.";
             }
         }
-        events.record(new EventRecorder.Request(ref, type, reason, desired.reason(), note,
-                reason + "/" + outcome.lastTransitionTime(), outcome.lastTransitionTime(),
-                Map.of(EventRecorder.NODE_LABEL, EventRecorder.labelValue(node)), Map.of()));
-    }
-
-    private void podEvents(String node, NodeBacklogReport report, ValidPolicies policies) {
-        String nodeLabel = EventRecorder.labelValue(node);
-        String observation = report.getMetadata().getResourceVersion();
-        Set<String> current = new HashSet<>();
-        for (ReportedListener l : NodePressure.saturatedUnder(report, policies, false)) {
-            ObjectReference pod = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod")
-                    .withNamespace(l.getPod().getNamespace()).withName(l.getPod().getName()).withUid(l.getPod().getUid()).build();
-            String finding = NodePressure.listenerKey(l) + "/" + l.getSince();
-            current.add(finding);
-            events.record(new EventRecorder.Request(pod, "Warning", "ListenQueueSaturated", "Saturated",
-                    FindingMessages.saturated(l), finding, observation,
-                    Map.of(EventRecorder.NODE_LABEL, nodeLabel, EventRecorder.OPEN_LABEL, "true"),
-                    Map.of(WHERE, FindingMessages.where(l), "backlogsentinel.dev/since", String.valueOf(l.getSince()))));
-            boolean full = l.getLimit() != null && l.getDepth() > l.getLimit();
-            if (full && l.getOverflowsTotal() != null && l.getOverflowsTotal() > 0) {
-                // Counted again only when the namespace's overflow total moved: each new batch of drops.
-                events.record(new EventRecorder.Request(pod, "Warning", "ListenQueueOverflow", "Dropped",
-                        FindingMessages.overflow(l), finding, String.valueOf(l.getOverflowsTotal()),
-                        Map.of(EventRecorder.NODE_LABEL, nodeLabel), Map.of()));
-            }
-        }
-        for (Event open : events.openSaturated(nodeLabel)) {
-            Map<String, String> annotations = open.getMetadata().getAnnotations();
-            String finding = annotations.get(EventRecorder.FINDING);
-            if (finding == null || current.contains(finding)) {
-                continue;
-            }
-            boolean written = events.record(new EventRecorder.Request(open.getRegarding(), "Normal", "ListenQueueRecovered",
-                    "Recovered", FindingMessages.recovered(annotations.getOrDefault(WHERE, open.getRegarding().getName()),
-                            annotations.getOrDefault("backlogsentinel.dev/since", "?")),
-                    finding + "/recovered", "recovered", Map.of(EventRecorder.NODE_LABEL, nodeLabel), Map.of()));
-            if (written) {
-                events.close(open);
-            }
-        }
+        // The kubelet's convention for Node events: uid = the node's name. Every kubectl describe
+        // finds those (1.20's looks for no other), and the operator needs no read of the Node.
+        ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(round.node)
+                .withUid(round.node).build();
+        events.write(new EventRecorder.Request(ref, type, reason, desired.reason(), message, reason + "/" + transition, 1,
+                round.now, round.now, Map.of(Labels.NODE, Labels.value(round.node))));
     }
 }

@@ -1,0 +1,157 @@
+package dev.backlogsentinel.operator.node;
+
+import dev.backlogsentinel.api.Labels;
+import dev.backlogsentinel.api.ListenerState;
+import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.api.report.ReportedListener;
+import dev.backlogsentinel.operator.config.OperatorConfig;
+import dev.backlogsentinel.operator.events.EventRecorder;
+import dev.backlogsentinel.operator.events.FindingMessages;
+import dev.backlogsentinel.operator.policy.ValidPolicies;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The pod events of one node's report: ListenQueueSaturated when a listener under a policy with
+ * events turns Saturated, ListenQueueOverflow when it is full and its namespace drops connections,
+ * and one ListenQueueRecovered when it is no longer Saturated.
+ *
+ * <p>While a finding lasts, each of its events is raised (count + 1, lastTimestamp, current values
+ * in the message) at most once per backlog.operator.event-refresh-interval (1 min by default), in
+ * the spirit of client-go's spam filter: an hour of saturation is at most 60 writes per event, and
+ * `kubectl describe` shows "(x60 over 1h)". The overflow event is raised only when the namespace's
+ * ListenOverflows moved.
+ */
+@ApplicationScoped
+public class FindingEvents {
+
+    private final EventRecorder events;
+    private final Duration refresh;
+
+    @Inject
+    public FindingEvents(EventRecorder events, OperatorConfig config) {
+        this(events, config.eventRefreshInterval());
+    }
+
+    public FindingEvents(EventRecorder events, Duration refresh) {
+        this.events = events;
+        this.refresh = refresh;
+    }
+
+    void notify(NodeBacklogReport report, ValidPolicies policies, NotifyRound round) {
+        Map<String, String> labels = Map.of(Labels.NODE, Labels.value(round.node));
+        Set<String> current = new HashSet<>();
+        for (ReportedListener l : NodePressure.saturatedUnder(report, policies, false)) {
+            String key = NodePressure.listenerKey(l) + "/" + l.getSince();
+            current.add(key);
+            saturated(l, key, labels, round);
+            overflow(l, key, labels, round);
+        }
+        Set<String> stillSaturated = new HashSet<>();
+        if (report.getStatus() != null) {
+            report.getStatus().getListeners().stream().filter(l -> l.getState() == ListenerState.Saturated && l.getPod() != null)
+                    .forEach(l -> stillSaturated.add(NodePressure.listenerKey(l) + "/" + l.getSince()));
+        }
+        for (Notified.Finding f : round.notified().findings()) {
+            if (current.contains(f.key())) {
+                continue;
+            }
+            if (stillSaturated.contains(f.key())) {
+                // Still saturated, but no policy asks for its events any more: nothing recovered, nothing more to say.
+                round.update(round.notified().without(f.key()));
+                continue;
+            }
+            recovered(f, labels, round);
+        }
+    }
+
+    private void saturated(ReportedListener l, String key, Map<String, String> labels, NotifyRound round) {
+        Optional<Notified.Finding> open = round.notified().finding(key);
+        Notified.Written before = open.map(Notified.Finding::saturated).orElse(null);
+        Notified.Written next = before == null ? Notified.Written.first(round.now) : due(before, round.now) ? before.raised(round.now) : null;
+        if (next == null) {
+            return;
+        }
+        try {
+            events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueSaturated", "Saturated",
+                    FindingMessages.saturated(l), key, next.count(), next.first(), next.last(), labels));
+        } catch (KubernetesClientException e) {
+            round.failed("ListenQueueSaturated of " + FindingMessages.where(l), e);
+            return;
+        }
+        Notified.Finding f = open.map(o -> new Notified.Finding(o.key(), o.namespace(), o.pod(), o.podUid(), FindingMessages.where(l),
+                o.since(), next, o.overflow(), o.overflows()))
+                .orElseGet(() -> new Notified.Finding(key, l.getPod().getNamespace(), l.getPod().getName(), l.getPod().getUid(),
+                        FindingMessages.where(l), l.getSince(), next, null, null));
+        round.update(round.notified().with(f));
+    }
+
+    private void overflow(ReportedListener l, String key, Map<String, String> labels, NotifyRound round) {
+        Optional<Notified.Finding> open = round.notified().finding(key);
+        boolean full = l.getLimit() != null && l.getDepth() > l.getLimit();
+        long overflows = l.getOverflowsTotal() == null ? 0 : l.getOverflowsTotal();
+        if (open.isEmpty() || !full || overflows <= 0) {
+            return;
+        }
+        Notified.Finding f = open.get();
+        if (f.overflows() != null && overflows <= f.overflows()) {
+            return; // No new drops since the last write.
+        }
+        Notified.Written next = f.overflow() == null ? Notified.Written.first(round.now)
+                : due(f.overflow(), round.now) ? f.overflow().raised(round.now) : null;
+        if (next == null) {
+            return;
+        }
+        try {
+            events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueOverflow", "Dropped",
+                    FindingMessages.overflow(l), key, next.count(), next.first(), next.last(), labels));
+        } catch (KubernetesClientException e) {
+            round.failed("ListenQueueOverflow of " + FindingMessages.where(l), e);
+            return;
+        }
+        round.update(round.notified().with(new Notified.Finding(f.key(), f.namespace(), f.pod(), f.podUid(), f.where(), f.since(),
+                f.saturated(), next, overflows)));
+    }
+
+    private void recovered(Notified.Finding f, Map<String, String> labels, NotifyRound round) {
+        ObjectReference pod = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(f.namespace())
+                .withName(f.pod()).withUid(f.podUid()).build();
+        try {
+            events.write(new EventRecorder.Request(pod, "Normal", "ListenQueueRecovered", "Recovered",
+                    FindingMessages.recovered(f.where(), f.since(), round.now), f.key() + "/recovered", 1, round.now, round.now,
+                    labels));
+        } catch (KubernetesClientException e) {
+            round.failed("ListenQueueRecovered of " + f.where(), e);
+            return;
+        }
+        round.update(round.notified().without(f.key()));
+    }
+
+    /** When the next raise of an open finding's events is due, if any is open. */
+    Optional<Instant> nextRefresh(Notified notified) {
+        return notified.findings().stream()
+                .flatMap(f -> java.util.stream.Stream.of(f.saturated(), f.overflow()))
+                .filter(java.util.Objects::nonNull)
+                .map(w -> w.last().plus(refresh))
+                .min(Instant::compareTo);
+    }
+
+    private boolean due(Notified.Written written, Instant now) {
+        return !now.isBefore(written.last().plus(refresh));
+    }
+
+    private static ObjectReference podOf(ReportedListener l) {
+        return new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(l.getPod().getNamespace())
+                .withName(l.getPod().getName()).withUid(l.getPod().getUid()).build();
+    }
+}

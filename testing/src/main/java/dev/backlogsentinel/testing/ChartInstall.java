@@ -1,0 +1,143 @@
+package dev.backlogsentinel.testing;
+
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Installs on a test server what `helm install` of charts/backlog-sentinel would, as far as a
+ * server without controllers can use it: the CRDs (the chart's crds/), the release namespace, and
+ * the ServiceAccounts and RBAC rendered by real Helm (helm-java). Workloads are not applied: nothing
+ * would run them, and the packaged apps run as processes with the ServiceAccounts' tokens instead.
+ */
+public final class ChartInstall {
+
+    public static final String RELEASE = "backlog-sentinel";
+    public static final String NAMESPACE = "backlog-sentinel";
+    public static final String AGENT_SERVICE_ACCOUNT = RELEASE + "-agent";
+    public static final String OPERATOR_SERVICE_ACCOUNT = RELEASE + "-operator";
+    private static final Set<Class<? extends HasMetadata>> RBAC = Set.of(ServiceAccount.class, ClusterRole.class,
+            ClusterRoleBinding.class, Role.class, RoleBinding.class);
+    private static final Map<TestApiServer, Installed> INSTALLED = new IdentityHashMap<>();
+
+    /** The identities the chart grants, on one server. */
+    public record Installed(Identity agent, Identity operator, List<HasMetadata> rbac) {
+    }
+
+    private ChartInstall() {
+    }
+
+    /** Installs once per server; later calls return the same identities. */
+    public static synchronized Installed on(TestApiServer server) {
+        return INSTALLED.computeIfAbsent(server, ChartInstall::install);
+    }
+
+    private static Installed install(TestApiServer server) {
+        try (KubernetesClient admin = server.admin()) {
+            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+                    .createOr(NonDeletingOperation::update);
+            for (CustomResourceDefinition crd : crds()) {
+                admin.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(NonDeletingOperation::update);
+            }
+            List<HasMetadata> rbac = rbac();
+            for (HasMetadata object : rbac) {
+                admin.resource(object).createOr(NonDeletingOperation::update);
+            }
+            for (CustomResourceDefinition crd : crds()) {
+                admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                        .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
+                                && c.getStatus().getConditions().stream()
+                                        .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
+                                30, TimeUnit.SECONDS);
+            }
+            return new Installed(identity(server, admin, AGENT_SERVICE_ACCOUNT), identity(server, admin, OPERATOR_SERVICE_ACCOUNT),
+                    rbac);
+        }
+    }
+
+    /** The chart directory, found from the module's working directory upwards. */
+    public static Path chart() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null) {
+            Path chart = dir.resolve("charts/backlog-sentinel");
+            if (Files.isRegularFile(chart.resolve("Chart.yaml"))) {
+                return chart;
+            }
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("charts/backlog-sentinel not found above " + Path.of("").toAbsolutePath());
+    }
+
+    public static List<CustomResourceDefinition> crds() {
+        try (var files = Files.list(chart().resolve("crds"))) {
+            List<CustomResourceDefinition> crds = new ArrayList<>();
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                crds.add(Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class));
+            }
+            return crds;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The ServiceAccounts, Roles, ClusterRoles and bindings the chart renders with its default values. */
+    public static List<HasMetadata> rbac() {
+        String yaml = new Helm(chart()).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion("1.31.0").call();
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String doc : yaml.split("(?m)^---\\s*$")) {
+            if (doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
+                continue;
+            }
+            Object parsed = Serialization.unmarshal(doc);
+            List<HasMetadata> items = parsed instanceof KubernetesList list ? list.getItems() : List.of((HasMetadata) parsed);
+            for (HasMetadata item : items) {
+                if (RBAC.contains(item.getClass())) {
+                    if (item.getMetadata().getNamespace() == null) {
+                        // helm template leaves the release namespace implicit, as `helm install -n` would fill it.
+                        boolean clusterScoped = item instanceof ClusterRole || item instanceof ClusterRoleBinding;
+                        item.getMetadata().setNamespace(clusterScoped ? null : NAMESPACE);
+                    }
+                    objects.add(item);
+                }
+            }
+        }
+        return objects;
+    }
+
+    private static Identity identity(TestApiServer server, KubernetesClient admin, String serviceAccount) {
+        TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build();
+        TokenRequest issued = admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount).tokenRequest(request);
+        String token = issued.getStatus().getToken();
+        Identity identity = new Identity(NAMESPACE, serviceAccount, server.url(), server.caCertificate(), token,
+                server.work().resolve(serviceAccount + ".kubeconfig"));
+        try {
+            Files.writeString(identity.kubeconfig(), identity.kubeconfigYaml(server.url()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return identity;
+    }
+}

@@ -56,10 +56,15 @@ public final class Cluster {
 
     /** A Pod on no node (no scheduler runs): its UID is the server's. */
     public String pod(String namespace, String name) {
+        return pod(namespace, name, null, Map.of());
+    }
+
+    /** A Pod bound to a node, as the scheduler would leave it. */
+    public String pod(String namespace, String name, String node, Map<String, String> labels) {
         namespace(namespace);
         return client.pods().inNamespace(namespace).resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-                .endMetadata().withNewSpec().addNewContainer().withName("app").withImage("registry.example/app:1").endContainer()
-                .endSpec().build()).create().getMetadata().getUid();
+                .withLabels(labels).endMetadata().withNewSpec().withNodeName(node).addNewContainer().withName("app")
+                .withImage("registry.example/app:1").endContainer().endSpec().build()).create().getMetadata().getUid();
     }
 
     public void namespace(String name) {

@@ -1,0 +1,193 @@
+package dev.backlogsentinel.operator;
+
+import dev.backlogsentinel.testing.ChartInstall;
+import dev.backlogsentinel.testing.NetnsApp;
+import dev.backlogsentinel.testing.PodCgroup;
+import dev.backlogsentinel.testing.TestApiServer;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Nothing mocked: a real kube-apiserver with the chart's RBAC; a real network namespace whose
+ * listen(16) queue is filled to 17, by a process in a kubepods cgroup carrying the UID of a Pod the
+ * server holds; the packaged agent (cluster mode, NODE_NAME) and the packaged operator as processes,
+ * each with its ServiceAccount's token. What is asserted is what the real `kubectl describe` prints.
+ * Then the application drains its queue, and the pod says it recovered.
+ *
+ * <p>-De2e.rounds=N fills and drains N times and prints the time from the queue filling to the pod
+ * event each time (a measurement, not an assertion). The README's `kubectl describe` sample is this
+ * test's output (operator/target/describe-example.txt); the test fails when they differ.
+ */
+class EndToEndIT {
+
+    static final String NODE = "e2e-node";
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void aFullQueueOnARealKernelShowsInKubectlDescribeAndSoDoesItsRecovery() throws Exception {
+        assertThat(System.getProperty("user.name")).as("root: network namespaces and cgroups").isEqualTo("root");
+        Path agentJar = Path.of("../agent/target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
+        assertThat(agentJar).as("the packaged agent (build the agent module first)").exists();
+        TestApiServer server = TestApiServer.shared();
+        ChartInstall.Installed chart = ChartInstall.on(server);
+        int rounds = Integer.getInteger("e2e.rounds", 1);
+        List<Process> apps = new ArrayList<>();
+        Path agentLog = Files.createTempFile("e2e-agent", ".log");
+        Path operatorLog = Files.createTempFile("e2e-operator", ".log");
+        int operatorPort = freePort();
+        try (KubernetesClient admin = server.admin()) {
+            Cluster cluster = new Cluster(admin);
+            cluster.node(NODE);
+            admin.leases().inNamespace("kube-node-lease").resource(new LeaseBuilder().withNewMetadata().withNamespace("kube-node-lease")
+                    .withName(NODE).addNewOwnerReference().withApiVersion("v1").withKind("Node").withName(NODE)
+                    .withUid(admin.nodes().withName(NODE).get().getMetadata().getUid()).endOwnerReference().endMetadata()
+                    .withNewSpec().withHolderIdentity(NODE).withLeaseDurationSeconds(40).endSpec().build()).create();
+            String uid = cluster.pod("shop", "web-0", NODE, Map.of("app", "web"));
+            cluster.policy("shop", "web", spec -> {
+                spec.setPodSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "web").build());
+                spec.setPorts(List.of(8080));
+                spec.setSustainFor("0s");
+            });
+
+            try (NetnsApp app = NetnsApp.start(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
+                cgroup.add(app.pid());
+                long filledAt = System.nanoTime();
+                apps.add(start(agentJar, chart.agent().kubeconfig(), freePort(), agentLog, Map.of("NODE_NAME", NODE)));
+                apps.add(start(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath(), chart.operator().kubeconfig(),
+                        operatorPort, operatorLog, Map.of()));
+
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                    alive(apps, agentLog, operatorLog);
+                    assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated")).hasSize(1);
+                });
+                System.out.printf("e2e: from the queue filling (before either process started) to the pod event: %d ms%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - filledAt));
+                await().atMost(WAIT).untilAsserted(() -> {
+                    assertThat(cluster.events("shop", "web-0", "ListenQueueOverflow")).hasSize(1);
+                    NodeCondition c = cluster.pressure(NODE);
+                    assertThat(c).isNotNull();
+                    assertThat(c.getStatus()).isEqualTo("True");
+                });
+
+                String pod = Cluster.describe("pod", "-n", "shop", "web-0");
+                assertThat(pod).containsPattern("Warning\\s+ListenQueueSaturated\\s+\\S+\\s+backlogsentinel.dev/operator\\s+"
+                        + "Listen queue of shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) is saturated at 17/16 \\(106%\\)")
+                        .containsPattern("Warning\\s+ListenQueueOverflow\\s+\\S+\\s+backlogsentinel.dev/operator\\s+"
+                                + "Listen queue of shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) is full at 17/16")
+                        .contains("The limit (16) is the application's listen() backlog, below net.core.somaxconn: "
+                                + "raise the backlog the application passes to listen().");
+                String node = Cluster.describe("node", NODE);
+                String saturatedNode = DescribeText.excerpt("describe node " + NODE, node);
+                assertThat(node).containsPattern("ListenQueuePressure\\s+True\\s+.*ListenQueueSaturated\\s+1 listen queue is saturated: "
+                        + "shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) at 17/16 \\(106%\\)")
+                        .containsPattern("Warning\\s+ListenQueuePressure\\s+\\S+\\s+backlogsentinel.dev/operator\\s+1 listen queue is saturated");
+
+                // The application catches up: the queue empties, the pod says it recovered, the node is clear.
+                app.drain();
+                await().atMost(WAIT).untilAsserted(() -> {
+                    assertThat(cluster.events("shop", "web-0", "ListenQueueRecovered")).hasSize(1);
+                    assertThat(cluster.pressure(NODE).getStatus()).isEqualTo("False");
+                });
+                String recoveredPod = Cluster.describe("pod", "-n", "shop", "web-0");
+                String recoveredNode = Cluster.describe("node", NODE);
+                assertThat(recoveredPod).containsPattern("Normal\\s+ListenQueueRecovered\\s+\\S+\\s+backlogsentinel.dev/operator\\s+"
+                        + "Listen queue of shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) is no longer saturated");
+                assertThat(recoveredNode).containsPattern("ListenQueuePressure\\s+False\\s+.*NoListenQueuePressure")
+                        .containsPattern("Normal\\s+NoListenQueuePressure\\s+");
+                readmeQuotes(saturatedNode + "\n\n" + DescribeText.excerpt("describe pod -n shop web-0", recoveredPod));
+
+                // More rounds, for the latency figures: fill, time the pod event, drain.
+                List<Long> latencies = new ArrayList<>();
+                for (int round = 2; round <= rounds; round++) {
+                    int saturatedBefore = cluster.events("shop", "web-0", "ListenQueueSaturated").size();
+                    int recoveredBefore = cluster.events("shop", "web-0", "ListenQueueRecovered").size();
+                    app.fill();
+                    long t0 = System.nanoTime();
+                    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() ->
+                            cluster.events("shop", "web-0", "ListenQueueSaturated").size() > saturatedBefore);
+                    latencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                    app.drain();
+                    await().atMost(WAIT).until(() -> cluster.events("shop", "web-0", "ListenQueueRecovered").size() > recoveredBefore);
+                }
+                if (!latencies.isEmpty()) {
+                    List<Long> sorted = latencies.stream().sorted().toList();
+                    System.out.printf("e2e: queue filled -> pod event, %d rounds: p50 %d ms, max %d ms (all: %s)%n", sorted.size(),
+                            sorted.get((sorted.size() - 1) / 2), sorted.getLast(), latencies);
+                }
+                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + operatorPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                double written = sum(metrics, "backlog_operator_events_written_total");
+                double failed = sum(metrics, "backlog_operator_event_write_failures_total");
+                System.out.printf("e2e: events accepted by the API server: %.0f of %.0f written%n", written, written + failed);
+                assertThat(failed).as("no event refused").isZero();
+                assertThat(written).isGreaterThanOrEqualTo(5);
+                assertThat(Files.readString(operatorLog)).doesNotContain("Forbidden").doesNotContain("could not write");
+                assertThat(Files.readString(agentLog)).doesNotContain("Forbidden").doesNotContain("cannot write");
+            }
+        } finally {
+            for (Process p : apps) {
+                p.destroy();
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** The README quotes this run's describe text; numbers, times and ages aside, they must be the same. */
+    static void readmeQuotes(String excerpt) throws Exception {
+        Files.writeString(Path.of("target/describe-example.txt"), excerpt + "\n");
+        String readme = Files.readString(Path.of("../README.md"));
+        Matcher block = Pattern.compile("```text\\n(\\$ kubectl describe node .*?)```", Pattern.DOTALL).matcher(readme);
+        assertThat(block.find()).as("README has a ```text block starting with $ kubectl describe node").isTrue();
+        assertThat(DescribeText.normalise(block.group(1)))
+                .as("README's kubectl describe sample is this test's output: copy operator/target/describe-example.txt into it")
+                .isEqualTo(DescribeText.normalise(excerpt));
+    }
+
+    static double sum(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    static void alive(List<Process> apps, Path agentLog, Path operatorLog) throws Exception {
+        assertThat(apps.get(0).isAlive()).as("agent exited; log:%n%s", Files.readString(agentLog)).isTrue();
+        assertThat(apps.get(1).isAlive()).as("operator exited; log:%n%s", Files.readString(operatorLog)).isTrue();
+    }
+
+    static Process start(Path jar, Path kubeconfig, int port, Path log, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port, "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().remove("POD_NAMESPACE");
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -46,7 +46,7 @@ public final class TestApiServer implements AutoCloseable {
     private final Duration eventTtl;
     private volatile boolean stopped;
 
-    private TestApiServer(Duration eventTtl) {
+    private TestApiServer(Duration eventTtl, List<String> extraFlags) {
         this.eventTtl = eventTtl;
         Path dir = testDir();
         String version = version();
@@ -61,6 +61,7 @@ public final class TestApiServer implements AutoCloseable {
                 // On loopback there is no Service endpoint to keep: without this it logs an error every 10 s.
                 "--endpoint-reconciler-type", "none",
                 "--event-ttl", eventTtl.toSeconds() + "s"));
+        flags.addAll(extraFlags);
         this.server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(dir.toString()).withApiServerVersion(version).withOfflineMode(true)
                 .withUpdateKubeConfig(false).withApiServerFlags(flags).withStartupTimeout(120_000).build());
@@ -117,7 +118,12 @@ public final class TestApiServer implements AutoCloseable {
 
     /** A server of one's own, e.g. with a short --event-ttl; close it when done. */
     public static TestApiServer start(Duration eventTtl) {
-        return new TestApiServer(eventTtl);
+        return new TestApiServer(eventTtl, List.of());
+    }
+
+    /** A server of one's own with more flags (e.g. an audit log for a benchmark); close it when done. */
+    public static TestApiServer start(Duration eventTtl, List<String> extraFlags) {
+        return new TestApiServer(eventTtl, extraFlags);
     }
 
     static Path testDir() {

@@ -23,10 +23,11 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Writes this node's NodeBacklogReport: at once when its shape changes, values at most every
- * minInterval, nothing when nothing changed, never once per scan. While the API server is away the
- * latest truth waits (counters are cumulative, so the write that gets through loses nothing),
- * retried with a backoff of 1s doubling to 1 min. Not thread-safe: one caller (the writer thread).
+ * Writes this node's NodeBacklogReport when something in it changed, at most once per minInterval
+ * whatever changed (a quiet node's first change goes out at once), never once per scan. While the
+ * API server is away the latest truth waits (counters are cumulative, so the write that gets
+ * through loses nothing), retried with a backoff of 1s doubling to 1 min. Not thread-safe: one
+ * caller (the writer thread).
  */
 public final class ReportWriter {
 
@@ -71,7 +72,9 @@ public final class ReportWriter {
         if (retryAt != null && now.isBefore(retryAt)) {
             return false;
         }
-        if (!shapeChanged && lastWrite != null && Duration.between(lastWrite, now).compareTo(minInterval) < 0) {
+        if (lastWrite != null && Duration.between(lastWrite, now).compareTo(minInterval) < 0) {
+            // Debounced, a new Saturated listener included: the change waits (at most minInterval), and
+            // the write that goes out carries the latest truth; a flapping listener costs one write per interval.
             return false;
         }
         try {

@@ -44,7 +44,7 @@ public interface AgentConfig {
     /** Namespace of the agent's Lease; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
     Optional<String> namespace();
 
-    /** Values of the NodeBacklogReport are refreshed at most this often; state changes are written at once. */
+    /** The NodeBacklogReport is written at most this often, whatever changed (a quiet node's first change at once). */
     @WithDefault("5s")
     Duration reportMinInterval();
 

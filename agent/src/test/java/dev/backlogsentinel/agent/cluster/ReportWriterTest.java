@@ -107,6 +107,30 @@ class ReportWriterTest {
         assertThat(stage.report("rw-steady").getStatus().getListeners().getFirst().getOverflowsTotal()).isGreaterThan(65);
     }
 
+    /** One scan of an empty node: the report's shape differs from a full listener's. */
+    static NodeScan emptyScan(Instant at) {
+        NetnsScan ns = new NetnsScan(42, 4026532280L, ReaderKind.NETLINK,
+                new NetnsAttribution(NetnsAttribution.Kind.POD, "uid-web", List.of(), null, null), List.of(7),
+                4096, new NetnsCounters(0, 0, 0, 0, 0, 0), null, List.of());
+        return new NodeScan(at, Duration.ofMillis(2), "netlink", null, List.of(ns), new ScanErrors());
+    }
+
+    @Test
+    void aListenerFlappingEveryHalfSecondCostsOneWritePerIntervalAndTheFirstChangeGoesOutAtOnce() {
+        PolicyEvaluator evaluator = new PolicyEvaluator();
+        ReportWriter writer = new ReportWriter(client, "rw-flap", Duration.ofSeconds(5));
+        assertThat(writer.offer(judge(evaluator, emptyScan(T0)), T0)).as("a quiet node's first write").isTrue();
+        assertThat(writer.offer(judge(evaluator, fullScan(T0.plusSeconds(60), 65, 0)), T0.plusSeconds(60)))
+                .as("Saturated after a quiet minute: written at once").isTrue();
+        // Then a minute of flapping: full, empty, full... every 500 ms (the writer thread's pace).
+        for (int ms = 60_500; ms < 120_000; ms += 500) {
+            Instant at = T0.plusMillis(ms);
+            NodeScan scan = (ms / 500) % 2 == 0 ? fullScan(at, 65, 0) : emptyScan(at);
+            writer.offer(judge(evaluator, scan), at);
+        }
+        assertThat(writer.writes()).as("2, then one per 5 s over 59.5 s").isBetween(2 + 11, 2 + 12);
+    }
+
     @Test
     void theReportIsOwnedByItsNodeAsTheKubeletsLeaseNamesIt() {
         stage.kubeletLease("rw-owned", "node-uid-1");

@@ -102,6 +102,8 @@ class KernelSynRecvAndSsParityTest {
                     }
                     // "127.0.0.53%lo:53" names the interface; the address is what precedes it.
                     String local = f[3].replaceAll("%[^:\\]]+", "");
+                    // ss prints a dual-stack IPv6 listener on :: (no IPV6_V6ONLY, as Go's servers open) as "*".
+                    local = local.startsWith("*:") ? "[::]" + local.substring(1) : local;
                     rows.add(local + " " + f[1] + "/" + f[2]);
                 }
                 return rows;

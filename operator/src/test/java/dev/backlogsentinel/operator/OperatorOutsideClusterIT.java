@@ -34,11 +34,11 @@ class OperatorOutsideClusterIT {
         try (KubernetesClient admin = server.admin()) {
             Cluster cluster = new Cluster(admin);
             cluster.node("dev-1");
-            String uid = cluster.pod("shop", "web-0");
-            cluster.policy("shop", "web", spec -> { });
+            String uid = cluster.pod("outside", "web-0");
+            cluster.policy("outside", "web", spec -> { });
             cluster.lease("dev-1", Instant.now().plusSeconds(600));
-            cluster.report("dev-1", "2026-11-21T10:00:00Z", List.of(new PolicyCount("shop", "web", 1, 1, 0, 1)),
-                    List.of(Cluster.saturated("web", "shop", "web-0", uid, 8080, 17, 16, "backlog", "2026-11-21T10:00:00Z", 13)));
+            cluster.report("dev-1", "2026-11-21T10:00:00Z", List.of(new PolicyCount("outside", "web", 1, 1, 0, 1)),
+                    List.of(Cluster.saturated("web", "outside", "web-0", uid, 8080, 17, 16, "backlog", "2026-11-21T10:00:00Z", 13)));
 
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Dquarkus.http.port=0", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
@@ -53,10 +53,10 @@ class OperatorOutsideClusterIT {
                 NodeCondition c = cluster.pressure("dev-1");
                 assertThat(c).as("log:%n%s", Files.readString(log)).isNotNull();
                 assertThat(c.getStatus()).isEqualTo("True");
-                assertThat(c.getMessage()).contains("shop/web-0 port 8080").contains("17/16");
-                assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated")).hasSize(1);
-                assertThat(cluster.policy("shop", "web").getStatus()).as("policy-status reconciles too").isNotNull();
-                assertThat(cluster.policy("shop", "web").getStatus().getSaturated()).isEqualTo(1);
+                assertThat(c.getMessage()).contains("outside/web-0 port 8080").contains("17/16");
+                assertThat(cluster.events("outside", "web-0", "ListenQueueSaturated")).hasSize(1);
+                assertThat(cluster.policy("outside", "web").getStatus()).as("policy-status reconciles too").isNotNull();
+                assertThat(cluster.policy("outside", "web").getStatus().getSaturated()).isEqualTo(1);
             });
             Lease leader = admin.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-operator").get();
             assertThat(leader).as("leader election Lease in the default namespace backlog-sentinel").isNotNull();

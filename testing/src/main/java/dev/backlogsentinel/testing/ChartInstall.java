@@ -127,7 +127,15 @@ public final class ChartInstall {
         return objects;
     }
 
-    private static Identity identity(TestApiServer server, KubernetesClient admin, String serviceAccount) {
+    /**
+     * A token for a ServiceAccount of the release namespace (created if missing), e.g. one a test
+     * binds to rights of its own.
+     */
+    public static Identity identity(TestApiServer server, KubernetesClient admin, String serviceAccount) {
+        if (admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount).get() == null) {
+            admin.serviceAccounts().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                    .withNewMetadata().withNamespace(NAMESPACE).withName(serviceAccount).endMetadata().build()).create();
+        }
         TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build();
         TokenRequest issued = admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount).tokenRequest(request);
         String token = issued.getStatus().getToken();

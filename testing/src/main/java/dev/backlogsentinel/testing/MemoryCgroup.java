@@ -1,0 +1,72 @@
+package dev.backlogsentinel.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A memory cgroup with a limit, as a pod's container gets from its resources.limits.memory (root
+ * only): a process started through {@link #command} is inside it before its first instruction, so
+ * a JVM sizes its heap from the limit exactly as in the pod. cgroup v2 (memory.max) or v1
+ * (memory.limit_in_bytes).
+ */
+public final class MemoryCgroup implements AutoCloseable {
+
+    private static final Path ROOT = Path.of("/sys/fs/cgroup");
+    private final Path dir;
+
+    private MemoryCgroup(Path dir) {
+        this.dir = dir;
+    }
+
+    public static MemoryCgroup withLimit(String name, long bytes) {
+        String unique = name + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        try {
+            boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
+            Path dir = v2 ? ROOT.resolve(unique) : ROOT.resolve("memory").resolve(unique);
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"), Long.toString(bytes));
+            return new MemoryCgroup(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a memory cgroup (root needed): " + e.getMessage(), e);
+        }
+    }
+
+    /** The command, run by a shell that first moves itself into this cgroup and then execs it (same pid). */
+    public List<String> command(List<String> command) {
+        StringBuilder sh = new StringBuilder("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && exec");
+        for (String arg : command) {
+            sh.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        }
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", sh.toString()));
+        return wrapped;
+    }
+
+    /** Whether the kernel's OOM killer acted in this cgroup (v1: memory.oom_control; v2: memory.events). */
+    public boolean oomKilled() {
+        try {
+            Path v2 = dir.resolve("memory.events");
+            if (Files.exists(v2)) {
+                return Files.readAllLines(v2).stream().anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"));
+            }
+            return Files.readAllLines(dir.resolve("memory.oom_control")).stream()
+                    .anyMatch(l -> l.startsWith("oom_kill ") && !l.endsWith(" 0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // A process still inside: the directory goes when it does, or with the machine.
+        }
+    }
+}

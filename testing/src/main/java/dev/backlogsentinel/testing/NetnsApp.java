@@ -21,7 +21,7 @@ public final class NetnsApp implements AutoCloseable {
 
     private static final String SCRIPT = """
             import socket, sys, threading, time
-            port, backlog, connects = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+            port, backlog, connects, start_full = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "full"
             server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             server.bind(("0.0.0.0", port))
@@ -48,8 +48,9 @@ public final class NetnsApp implements AutoCloseable {
                             fill()
                     print(line.strip() + "ed", flush=True)
                 sys.exit(0)
-            with lock:
-                fill()
+            if start_full:
+                with lock:
+                    fill()
             print("ready", flush=True)
             threading.Thread(target=commands, daemon=True).start()
             while True:
@@ -78,12 +79,21 @@ public final class NetnsApp implements AutoCloseable {
 
     /** A new namespace with loopback up, and the server in it, its queue filled by {@code connects}. */
     public static NetnsApp start(int port, int backlog, int connects) {
+        return start(port, backlog, connects, true);
+    }
+
+    /** The same, its queue empty until told to {@link #fill()}. */
+    public static NetnsApp startEmpty(int port, int backlog, int connects) {
+        return start(port, backlog, connects, false);
+    }
+
+    private static NetnsApp start(int port, int backlog, int connects, boolean full) {
         String netns = "bs-app-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         run("ip", "netns", "add", netns);
         try {
             run("ip", "-n", netns, "link", "set", "lo", "up");
             Process p = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-u", "-c", SCRIPT, Integer.toString(port),
-                    Integer.toString(backlog), Integer.toString(connects)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    Integer.toString(backlog), Integer.toString(connects), full ? "full" : "empty").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             NetnsApp app = new NetnsApp(netns, p);
             app.expect("ready");
             return app;

@@ -49,7 +49,7 @@ public interface AgentConfig {
     Duration reportMinInterval();
 
     /** How often the agent renews its Lease, the heartbeat the operator watches. */
-    @WithDefault("10s")
+    @WithDefault("30s")
     Duration leaseRenewInterval();
 
     /** backlog.agent.mode. */

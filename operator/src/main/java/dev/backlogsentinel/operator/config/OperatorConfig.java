@@ -11,7 +11,7 @@ import java.util.Optional;
 public interface OperatorConfig {
 
     /** An agent Lease not renewed for this long makes its node's condition Unknown. */
-    @WithDefault("40s")
+    @WithDefault("100s")
     Duration agentGrace();
 
     /** Namespace of the agents' Leases and of leader election; else POD_NAMESPACE, the service account's, or backlog-sentinel. */

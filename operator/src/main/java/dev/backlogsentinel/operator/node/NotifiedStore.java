@@ -26,9 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * status). The report is the node's own object, is deleted with the Node, and is already in the
  * operator's informer cache, so reading this memory costs no request.
  *
- * <p>This process also keeps what it last saved, by report UID: the informer cache may not yet
- * show its own last write when the next reconcile of that node runs, and acting on the older memory
- * would say things twice. A save that failed is retried at the next reconcile.
+ * <p>This process also keeps what it last saved, by report UID, until the informer cache shows it:
+ * the next reconcile of that node may run before the cache has caught up with our own write, and
+ * acting on the older memory would say things twice. A save that failed is kept here and retried at
+ * the next reconcile.
  */
 @ApplicationScoped
 public class NotifiedStore {
@@ -53,11 +54,18 @@ public class NotifiedStore {
 
     /** What was said about this report's node: this process's last save, else the annotation. */
     public Notified get(NodeBacklogReport report) {
-        Saved saved = byReportUid.get(report.getMetadata().getUid());
-        if (saved != null) {
-            return saved.notified();
+        String uid = report.getMetadata().getUid();
+        Saved saved = byReportUid.get(uid);
+        Notified onReport = parse(report);
+        if (saved == null) {
+            return onReport;
         }
-        return parse(report);
+        if (saved.persisted() && saved.notified().equals(onReport)) {
+            // The cache shows our last write: the annotation alone is the memory again (and this map stays small).
+            byReportUid.remove(uid, saved);
+            return onReport;
+        }
+        return saved.notified();
     }
 
     static Notified parse(NodeBacklogReport report) {
@@ -91,7 +99,7 @@ public class NotifiedStore {
     public boolean save(NodeBacklogReport report, Notified notified) {
         String uid = report.getMetadata().getUid();
         if (notified.equals(parse(report))) {
-            byReportUid.put(uid, new Saved(notified, true));
+            byReportUid.remove(uid);
             return true;
         }
         Map<String, Object> annotations = new HashMap<>();
@@ -117,10 +125,5 @@ public class NotifiedStore {
                     report.getMetadata().getName(), e.getMessage());
             return false;
         }
-    }
-
-    /** The report is gone: so is its node's memory. */
-    public void forget(NodeBacklogReport report) {
-        byReportUid.remove(report.getMetadata().getUid());
     }
 }

@@ -80,7 +80,7 @@ class ScaleBenchmark {
     static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     /** What one run measured. */
-    record Figures(String variant, int nodes, Duration renew, double startupSeconds, double steadyPerSecond,
+    record Figures(String variant, int nodes, Duration renew, double startupSeconds, double steadyPerSecond, double steadyCpuPercent,
             Map<String, Integer> steadyByRequest, double burstP50, double burstP95, double burstMax, int eventsWritten,
             int eventsExpected, int policyEditRequests, double policyEditSeconds, double heapMb, double rssMb, String fate) {
     }
@@ -223,7 +223,8 @@ class ScaleBenchmark {
     Figures measure(String variant, Path jar, int n, Duration renew, TestApiServer server, KubernetesClient stage, Identity operator,
             AuditLog audit) throws Exception {
         String javaOpts = chartOperatorJavaOpts();
-        long limit = 384L << 20;
+        // The chart's limit; -Dscale.limitMi raises it to see what the operator would take without one.
+        long limit = Long.getLong("scale.limitMi", 384L) << 20;
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -238,8 +239,10 @@ class ScaleBenchmark {
                     "-Dquarkus.http.port=" + port, "-jar", jar.toString());
             ProcessBuilder pb = new ProcessBuilder(cgroup.command(command)).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUBECONFIG", operator.kubeconfig().toString());
-            pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts);
+            // -Dscale.nmt: Native Memory Tracking on, its summary printed after the steady window.
+            pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts + (Boolean.getBoolean("scale.nmt") ? " -XX:NativeMemoryTracking=summary" : ""));
             pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
+            pb.environment().put("MALLOC_ARENA_MAX", "2");
             long started = System.nanoTime();
             Process process = pb.start();
             MemoryWatch memory = new MemoryWatch(process.pid(), port);
@@ -280,11 +283,26 @@ class ScaleBenchmark {
                 Thread.sleep(15_000);
                 long mark = audit.mark();
                 long t0 = System.nanoTime();
+                long cpu0 = cpuTicks(process.pid());
                 Thread.sleep(STEADY.toMillis());
+                double cpuPercent = 100.0 * (cpuTicks(process.pid()) - cpu0) / 100.0 / seconds(t0);
                 Map<String, Integer> steady = audit.since(mark).getOrDefault(user, Map.of());
+                if (Boolean.getBoolean("scale.histogram")) {
+                    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                            Long.toString(process.pid()), "GC.class_histogram").redirectErrorStream(true).start();
+                    System.out.println(new String(jcmd.getInputStream().readAllBytes()).lines().limit(30)
+                            .collect(Collectors.joining("\n")));
+                }
+                if (Boolean.getBoolean("scale.nmt")) {
+                    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                            Long.toString(process.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+                    System.out.println(new String(jcmd.getInputStream().readAllBytes()).lines()
+                            .filter(l -> l.contains("committed=") && (l.startsWith("Total") || l.startsWith("-")))
+                            .collect(Collectors.joining("\n")));
+                }
                 double window = seconds(t0);
                 double perSecond = steady.values().stream().mapToInt(Integer::intValue).sum() / window;
-                System.out.printf("steady: %.2f requests/s %s%n", perSecond, steady);
+                System.out.printf("steady: %.2f requests/s, %.1f%% of a core %s%n", perSecond, cpuPercent, steady);
 
                 // A burst: BURST reports turn Saturated at once.
                 int burst = Math.min(BURST, n);
@@ -330,7 +348,7 @@ class ScaleBenchmark {
                 watch.close();
                 memory.sample();
                 String fate = cgroup.oomKilled() ? "OOM-killed" : process.isAlive() ? "ran" : "exited " + process.exitValue();
-                return new Figures(variant, n, renew, startup, perSecond, steady, pct(latencies, 50), pct(latencies, 95),
+                return new Figures(variant, n, renew, startup, perSecond, cpuPercent, steady, pct(latencies, 50), pct(latencies, 95),
                         pct(latencies, 100), written, 3 * burst, editRequests, editSeconds, memory.heapMb, memory.rssMb, fate);
             } finally {
                 agents.shutdownNow();
@@ -360,6 +378,17 @@ class ScaleBenchmark {
             Thread.sleep(200);
         }
         return false;
+    }
+
+    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     static double seconds(long since) {
@@ -436,6 +465,7 @@ class ScaleBenchmark {
             double window = STEADY.toSeconds();
             keys.keySet().forEach(k -> row(out, "  " + k, b == null ? null : b.steadyByRequest().getOrDefault(k, 0) / window,
                     a.steadyByRequest().getOrDefault(k, 0) / window, "%.2f"));
+            row(out, "steady CPU (% of one core)", b == null ? null : b.steadyCpuPercent(), a.steadyCpuPercent(), "%.1f");
             row(out, "start-up: every condition written (s)", b == null ? null : b.startupSeconds(), a.startupSeconds(), "%.1f");
             row(out, "burst of 100 -> condition True, p50 (ms)", b == null ? null : b.burstP50(), a.burstP50(), "%.0f");
             row(out, "                                  p95 (ms)", b == null ? null : b.burstP95(), a.burstP95(), "%.0f");

@@ -36,6 +36,9 @@ class NodePressureAndEventsTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final String SINCE = "2026-11-21T10:00:00Z";
 
+    @jakarta.inject.Inject
+    dev.backlogsentinel.operator.config.OperatorConfig config;
+
     KubernetesClient admin;
     Cluster cluster;
 
@@ -185,6 +188,20 @@ class NodePressureAndEventsTest {
             assertThat(cluster.events("default", "n3", "ListenQueuePressure")).hasSize(1);
             assertThat(cluster.events("pay", "gw-0", "ListenQueueSaturated")).hasSize(1);
         });
+    }
+
+    @Test
+    void anAgentThatFallsSilentIsNoticedWhenItsGraceRunsOutWithoutAnyRenewalWakingTheNode() {
+        cluster.node("n9");
+        cluster.lease("n9", Instant.now().minus(config.agentGrace()).plusSeconds(6));
+        cluster.report("n9", "2026-11-21T10:00:00Z", List.of(), List.of());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.pressure("n9")).isNotNull()
+                .satisfies(c -> assertThat(c.getStatus()).isEqualTo("False")));
+        // No renewal and no report write: only the grace running out can wake the node now.
+        long silentAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(cluster.pressure("n9").getStatus()).isEqualTo("Unknown"));
+        assertThat(Duration.ofNanos(System.nanoTime() - silentAt)).as("within a second or two of the grace").isLessThan(Duration.ofSeconds(10));
+        assertThat(cluster.events("default", "n9", "BacklogAgentNotReporting")).hasSize(1);
     }
 
     static double metric(String body, String series) {

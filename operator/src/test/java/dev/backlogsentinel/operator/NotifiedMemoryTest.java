@@ -92,7 +92,7 @@ class NotifiedMemoryTest {
         NodeBacklogReport report = cluster.report(node);
         var lease = admin.leases().inNamespace(ChartInstall.NAMESPACE).withName("backlog-sentinel-agent-" + node).get();
         return instance.reconcile(report, lease, ValidPolicies.of(admin.resources(BacklogPolicy.class).inAnyNamespace().list()
-                .getItems().stream()));
+                .getItems().stream())).lookAgainIn();
     }
 
     double written(String reason) {

@@ -3,6 +3,7 @@ package dev.backlogsentinel.operator.node;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.policy.PolicyIndex;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
@@ -18,15 +19,17 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One reconcile per NodeBacklogReport (one per node), also woken by the node's agent Lease and by
- * a change of a policy the report names, since a policy's flags decide what its listeners mean. A
- * report is all status (its generation never moves), so every write of it must wake this controller.
+ * One reconcile per NodeBacklogReport (one per node), also woken when the node's agent goes silent
+ * or speaks again (not by its renewals: AgentSilenceEventSource) and by a change of a policy the
+ * report names, since a policy's flags decide what its listeners mean. A report is all status (its
+ * generation never moves), so every write of it must wake this controller.
  */
 @ControllerConfiguration(name = NodePressureReconciler.NAME, generationAwareEventProcessing = false)
 public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
@@ -39,12 +42,22 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
     @Inject
     OperatorNamespace namespace;
 
+    @Inject
+    OperatorConfig config;
+
+    @Inject
+    Clock clock;
+
+    private AgentSilenceEventSource silence;
+
     @Override
     public List<EventSource<?, NodeBacklogReport>> prepareEventSources(EventSourceContext<NodeBacklogReport> context) {
         context.getPrimaryCache().addIndexer(PolicyIndex.NAME, PolicyIndex::policiesOf);
         var leases = InformerEventSourceConfiguration.from(Lease.class, NodeBacklogReport.class)
                 .withName("agent-leases")
                 .withNamespaces(namespace.get())
+                // A renewal changes nothing by itself: only the cache. Silence and its end come from the sweep below.
+                .withOnUpdateFilter((next, previous) -> false)
                 .withSecondaryToPrimaryMapper(lease -> {
                     String name = lease.getMetadata().getName();
                     return name.startsWith(Conventions.AGENT_LEASE_PREFIX)
@@ -62,17 +75,21 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                         .byIndex(PolicyIndex.NAME, PolicyIndex.key(policy.getMetadata().getNamespace(), policy.getMetadata().getName()))
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
-        return List.of(new InformerEventSource<>(leases, context), new InformerEventSource<>(policies, context));
+        InformerEventSource<Lease, NodeBacklogReport> leaseSource = new InformerEventSource<>(leases, context);
+        silence = new AgentSilenceEventSource(leaseSource, namespace.get(), config.agentGrace(), clock);
+        return List.of(leaseSource, silence, new InformerEventSource<>(policies, context));
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public UpdateControl<NodeBacklogReport> reconcile(NodeBacklogReport report, Context<NodeBacklogReport> context) {
-        Lease lease = context.getSecondaryResource(Lease.class).orElse(null);
+        Lease lease = context.getSecondaryResource(Lease.class, "agent-leases").orElse(null);
         var policySource = (InformerEventSource<BacklogPolicy, NodeBacklogReport>) context.eventSourceRetriever()
                 .getEventSourceFor(BacklogPolicy.class);
         ValidPolicies policies = ValidPolicies.of(policySource.list(p -> true));
-        return reconciliation.reconcile(report, lease, policies)
+        NodeReconciliation.Result result = reconciliation.reconcile(report, lease, policies);
+        silence.actedOn(report.getMetadata().getName(), result.agentAlive());
+        return result.lookAgainIn()
                 .map(after -> UpdateControl.<NodeBacklogReport>noUpdate().rescheduleAfter(after))
                 .orElseGet(UpdateControl::noUpdate);
     }

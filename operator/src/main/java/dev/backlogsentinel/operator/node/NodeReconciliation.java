@@ -59,8 +59,16 @@ public class NodeReconciliation {
         this.clock = clock;
     }
 
-    /** @return when to look again (the agent's Lease expiring, an event refresh, a retry), or empty to wait for a change */
-    public Optional<Duration> reconcile(NodeBacklogReport report, Lease lease, ValidPolicies policies) {
+    /**
+     * What a reconcile decided.
+     *
+     * @param agentAlive  the liveness it acted on (AgentSilenceEventSource wakes it when that changes)
+     * @param lookAgainIn when to look again (an event refresh, a retry), or empty to wait for a change
+     */
+    public record Result(boolean agentAlive, Optional<Duration> lookAgainIn) {
+    }
+
+    public Result reconcile(NodeBacklogReport report, Lease lease, ValidPolicies policies) {
         String node = report.getMetadata().getName();
         Instant now = clock.instant();
         AgentLiveness liveness = AgentLiveness.of(namespace.get(), node, lease, now, config.agentGrace());
@@ -69,7 +77,7 @@ public class NodeReconciliation {
         NotifyRound round = new NotifyRound(node, now, before);
         if (!condition(desired, round)) {
             LOG.debugf("report %s has no node of that name: nothing to write", node);
-            return Optional.empty();
+            return new Result(liveness.alive(), Optional.empty());
         }
         if (liveness.alive()) {
             // While the agent is away its report is stale: pod findings wait until it is back.
@@ -84,12 +92,10 @@ public class NodeReconciliation {
         } else {
             failedRounds.remove(node);
         }
-        Optional<Duration> expiry = liveness.alive() ? Optional.of(Duration.between(now, liveness.expiresAt()).plusSeconds(1))
-                : Optional.empty();
         // A refresh that is due now failed this round: its retry is the backoff's, never a tight loop.
         Optional<Duration> refresh = findings.nextRefresh(round.notified()).map(t -> Duration.between(now, t))
                 .filter(d -> d.compareTo(Duration.ofSeconds(1)) >= 0);
-        return Stream.of(retry, expiry, refresh).flatMap(Optional::stream).min(Duration::compareTo);
+        return new Result(liveness.alive(), Stream.of(retry, refresh).flatMap(Optional::stream).min(Duration::compareTo));
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.backlogsentinel.operator.node.NodeConditionWriter;
 import dev.backlogsentinel.operator.node.NodeReconciliation;
 import dev.backlogsentinel.operator.node.NotifiedStore;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
+import dev.backlogsentinel.testing.AuditLog;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.Event;
@@ -43,6 +44,8 @@ import static org.awaitility.Awaitility.await;
 class NotifiedMemoryTest {
 
     static final Duration TTL = Duration.ofSeconds(5);
+    static final String OPERATOR = "system:serviceaccount:" + ChartInstall.NAMESPACE + ":" + ChartInstall.OPERATOR_SERVICE_ACCOUNT;
+    static AuditLog audit;
     static TestApiServer server;
     static ChartInstall.Installed chart;
 
@@ -54,7 +57,8 @@ class NotifiedMemoryTest {
 
     @BeforeAll
     static void startServer() {
-        server = TestApiServer.start(TTL);
+        audit = AuditLog.of(List.of(OPERATOR));
+        server = TestApiServer.start(TTL, audit.flags());
         chart = ChartInstall.on(server);
     }
 
@@ -178,6 +182,33 @@ class NotifiedMemoryTest {
         reconcile(later, "m1");
         assertThat(cluster.events("hour", "web-0", "ListenQueueRecovered")).isEmpty();
         assertThat(registry.find("backlog.operator.events.written").counters()).isEmpty();
+    }
+
+    @Test
+    void aReconcileInWhichNothingChangedSendsNoRequestAndAChangeOnlyItsWrites() {
+        cluster.node("m4");
+        String uid = cluster.pod("quiet", "db-0");
+        cluster.policy("quiet", "db", spec -> { });
+        cluster.lease("m4", clock.instant());
+        cluster.report("m4", clock.instant().toString(), counts("quiet", "db"), List.of());
+        NodeReconciliation instance = operatorInstance();
+        reconcile(instance, "m4");
+        // Twenty more reconciles as Lease renewals or report refreshes that change nothing would cause.
+        long mark = audit.mark();
+        for (int i = 0; i < 20; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            cluster.lease("m4", clock.instant());
+            reconcile(instance, "m4");
+        }
+        assertThat(audit.since(mark).getOrDefault(OPERATOR, java.util.Map.of())).as("no read, no write").isEmpty();
+
+        // A listener turns Saturated: the condition, the node's event, the pod's two events, the memory. Nothing else.
+        cluster.report("m4", clock.instant().toString(), counts("quiet", "db"),
+                List.of(Cluster.saturated("db", "quiet", "db-0", uid, 5432, 17, 16, "backlog", clock.instant().toString(), 9)));
+        mark = audit.mark();
+        reconcile(instance, "m4");
+        assertThat(audit.since(mark).get(OPERATOR)).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                "patch nodes/status", 1, "create events", 3, "patch nodebacklogreports", 1));
     }
 
     @Test

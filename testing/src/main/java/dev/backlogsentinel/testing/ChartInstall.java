@@ -103,25 +103,31 @@ public final class ChartInstall {
         }
     }
 
-    /** The ServiceAccounts, Roles, ClusterRoles and bindings the chart renders with its default values. */
-    public static List<HasMetadata> rbac() {
-        String yaml = new Helm(chart()).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion("1.31.0").call();
+    /** Everything a chart renders with its default values (real Helm), e.g. this one's or an earlier version's. */
+    public static List<HasMetadata> render(Path chart) {
+        String yaml = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion("1.31.0").call();
         List<HasMetadata> objects = new ArrayList<>();
         for (String doc : yaml.split("(?m)^---\\s*$")) {
             if (doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
                 continue;
             }
             Object parsed = Serialization.unmarshal(doc);
-            List<HasMetadata> items = parsed instanceof KubernetesList list ? list.getItems() : List.of((HasMetadata) parsed);
-            for (HasMetadata item : items) {
-                if (RBAC.contains(item.getClass())) {
-                    if (item.getMetadata().getNamespace() == null) {
-                        // helm template leaves the release namespace implicit, as `helm install -n` would fill it.
-                        boolean clusterScoped = item instanceof ClusterRole || item instanceof ClusterRoleBinding;
-                        item.getMetadata().setNamespace(clusterScoped ? null : NAMESPACE);
-                    }
-                    objects.add(item);
+            objects.addAll(parsed instanceof KubernetesList list ? list.getItems() : List.of((HasMetadata) parsed));
+        }
+        return objects;
+    }
+
+    /** The ServiceAccounts, Roles, ClusterRoles and bindings the chart renders with its default values. */
+    public static List<HasMetadata> rbac() {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (HasMetadata item : render(chart())) {
+            if (RBAC.contains(item.getClass())) {
+                if (item.getMetadata().getNamespace() == null) {
+                    // helm template leaves the release namespace implicit, as `helm install -n` would fill it.
+                    boolean clusterScoped = item instanceof ClusterRole || item instanceof ClusterRoleBinding;
+                    item.getMetadata().setNamespace(clusterScoped ? null : NAMESPACE);
                 }
+                objects.add(item);
             }
         }
         return objects;

@@ -44,7 +44,7 @@ class ScanBenchmark {
                 ns.fill(Family.IPv6, 8443, 128, 0);
             }
             List<Row> quiet = measure(namespaces, 0);
-            openConnections(connections, CONNECTIONS);
+            HostConnections.open(connections, CONNECTIONS);
             List<Row> busy = measure(namespaces, CONNECTIONS);
             print(quiet, busy);
         } finally {
@@ -93,28 +93,6 @@ class ScanBenchmark {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         return new Row(what, sorted[sorted.length / 2], sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)]);
-    }
-
-    /** Established loopback connections: one process holds the accepted ends, another the clients. */
-    private static void openConnections(List<Process> keep, int n) throws Exception {
-        Process server = new ProcessBuilder("python3", "-c", """
-                import socket, sys, time
-                s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(4096)
-                print(s.getsockname()[1], flush=True)
-                held = [s.accept()[0] for _ in range(%d)]
-                print('ok', flush=True); time.sleep(3600)
-                """.formatted(n)).start();
-        keep.add(server);
-        var serverOut = new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream()));
-        int port = Integer.parseInt(serverOut.readLine().strip());
-        Process clients = new ProcessBuilder("python3", "-c", """
-                import socket, time
-                held = [socket.create_connection(('127.0.0.1', %d)) for _ in range(%d)]
-                print('ok', flush=True); time.sleep(3600)
-                """.formatted(port, n)).redirectErrorStream(true).start();
-        keep.add(clients);
-        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(clients.getInputStream())).readLine()).isEqualTo("ok");
-        assertThat(serverOut.readLine()).isEqualTo("ok");
     }
 
     private static void print(List<Row> quiet, List<Row> busy) {

@@ -32,6 +32,11 @@ public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    /**
+     * errno is captured into this segment by every downcall: one per thread, reused, instead of a
+     * native allocation and free around each of the scan's hundreds of syscalls.
+     */
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
@@ -87,8 +92,8 @@ public final class Libc {
     }
 
     public static int socket(int domain, int type, int protocol) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             int fd = (int) SOCKET.invokeExact(state, domain, type, protocol);
             return check(fd, state, "socket", "AF_NETLINK");
         } catch (SyscallException e) {
@@ -111,8 +116,8 @@ public final class Libc {
     }
 
     public static void setns(int fd, int nstype, String what) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             int rc = (int) SETNS.invokeExact(state, fd, nstype);
             check(rc, state, "setns", what);
         } catch (SyscallException e) {
@@ -127,16 +132,16 @@ public final class Libc {
         if (fd < 0) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
+        try {
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
     }
 
     public static long sendto(int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             while (true) {
                 long n = (long) SENDTO.invokeExact(state, fd, buf, len, 0, addr, addrLen);
                 if (n >= 0) {
@@ -155,8 +160,8 @@ public final class Libc {
     }
 
     public static long recv(int fd, MemorySegment buf, long len) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             while (true) {
                 long n = (long) RECV.invokeExact(state, fd, buf, len, 0);
                 if (n >= 0) {
@@ -175,8 +180,8 @@ public final class Libc {
     }
 
     public static long pread(int fd, MemorySegment buf, long len, long offset, String what) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             long n = (long) PREAD.invokeExact(state, fd, buf, len, offset);
             if (n < 0) {
                 throw new SyscallException("pread", what, (int) ERRNO.get(state, 0L));
@@ -190,8 +195,8 @@ public final class Libc {
     }
 
     public static void setsockopt(int fd, int level, int name, MemorySegment value, String what) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = STATE.get();
             int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize());
             check(rc, state, "setsockopt", what);
         } catch (SyscallException e) {

@@ -40,14 +40,19 @@ final class SockDiagSocket implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment request;
     private final MemorySegment address;
-    private final MemorySegment buffer;
+    /**
+     * The receive buffer, one per reading thread and shared by every namespace's socket: a dump is
+     * read and parsed before the next starts, and a buffer per socket would hold 64 KiB of native
+     * memory per namespace.
+     */
+    private static final ThreadLocal<MemorySegment> RECEIVE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(RECV_BUFFER, 8));
+    private MemorySegment buffer;
     private int seq;
 
     private SockDiagSocket(int fd) {
         this.fd = fd;
         this.request = arena.allocate(REQUEST_LEN, 8);
         this.address = arena.allocate(12, 4);
-        this.buffer = arena.allocate(RECV_BUFFER, 8);
         address.set(ValueLayout.JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
     }
 
@@ -78,6 +83,7 @@ final class SockDiagSocket implements AutoCloseable {
      */
     int dump(int family, int stateMask, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {
         int mySeq = ++seq;
+        buffer = RECEIVE.get();
         request.fill((byte) 0);
         request.set(INT, 0, REQUEST_LEN);
         request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) SOCK_DIAG_BY_FAMILY);

@@ -2,10 +2,10 @@ package dev.backlogsentinel.agent.procfs;
 
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Parses the header/value line pairs of /proc/net/netstat and /proc/net/snmp
@@ -29,9 +29,10 @@ public final class NetstatParser {
         }
     }
 
-    // Runs for every namespace on every scan: compile once.
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    private static final Pattern NEWLINE = Pattern.compile("\n");
+    /** The counters this project reads, by section; every other column is checked for its shape but not kept. */
+    static final Map<String, List<String>> WANTED = Map.of(
+            "TcpExt", List.of("ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "TCPReqQFullDoCookies", "SyncookiesSent"),
+            "Tcp", List.of("PassiveOpens"));
 
     private NetstatParser() {
     }
@@ -45,33 +46,58 @@ public final class NetstatParser {
         return new Parsed(values, malformed);
     }
 
+    /**
+     * Runs for every namespace on every scan, over a few hundred columns: lines are cut by hand
+     * (no regex, no array of strings per line), and only the wanted columns become strings.
+     */
     private static int parseInto(String text, Map<String, Long> values) {
         int malformed = 0;
-        String[] header = null;
-        for (String line : NEWLINE.split(text)) {
-            String[] tokens = WHITESPACE.split(line.strip());
-            if (tokens.length < 2 || !tokens[0].endsWith(":")) {
-                malformed += line.isBlank() ? 0 : 1;
+        Tokens header = null;
+        int lineStart = 0;
+        while (lineStart < text.length()) {
+            int lineEnd = text.indexOf('\n', lineStart);
+            if (lineEnd < 0) {
+                lineEnd = text.length();
+            }
+            int from = lineStart;
+            lineStart = lineEnd + 1;
+            if (!wantedSection(text, from)) {
+                // IpExt, MPTcpExt, Udp...: most of the text, and nothing this project reads.
                 header = null;
                 continue;
             }
-            if (!isNumber(tokens[1])) {
+            Tokens tokens = Tokens.of(text, from, lineEnd);
+            if (tokens.count < 2 || text.charAt(tokens.end[0] - 1) != ':') {
+                malformed += tokens.count == 0 ? 0 : 1;
+                header = null;
+                continue;
+            }
+            if (!tokens.isNumber(1)) {
                 // A header: a previous header without its values is lost, this one starts afresh.
                 malformed += header != null ? 1 : 0;
                 header = tokens;
                 continue;
             }
-            if (header == null || !header[0].equals(tokens[0]) || header.length != tokens.length) {
+            if (header == null || !header.sameToken(0, tokens, 0) || header.count != tokens.count) {
                 malformed++;
                 header = null;
                 continue;
             }
-            String prefix = tokens[0].substring(0, tokens[0].length() - 1);
-            for (int k = 1; k < tokens.length; k++) {
-                try {
-                    values.put(prefix + "." + header[k], Long.parseLong(tokens[k]));
-                } catch (NumberFormatException e) {
+            String prefix = text.substring(tokens.start[0], tokens.end[0] - 1);
+            List<String> wanted = WANTED.getOrDefault(prefix, List.of());
+            for (int k = 1; k < tokens.count; k++) {
+                if (!tokens.isNumber(k)) {
                     malformed++;
+                    continue;
+                }
+                for (String name : wanted) {
+                    if (header.is(k, name)) {
+                        try {
+                            values.put(prefix + "." + name, Long.parseLong(tokens.token(k)));
+                        } catch (NumberFormatException e) {
+                            malformed++;
+                        }
+                    }
                 }
             }
             header = null;
@@ -79,7 +105,85 @@ public final class NetstatParser {
         return malformed + (header != null ? 1 : 0);
     }
 
-    private static boolean isNumber(String token) {
-        return !token.isEmpty() && (Character.isDigit(token.charAt(0)) || token.charAt(0) == '-');
+    private static boolean wantedSection(String text, int lineStart) {
+        for (String section : WANTED.keySet()) {
+            int colon = lineStart + section.length();
+            if (text.startsWith(section, lineStart) && colon < text.length() && text.charAt(colon) == ':') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The whitespace-separated tokens of one line, as offsets into its text. */
+    private static final class Tokens {
+        final String text;
+        int[] start = new int[64];
+        int[] end = new int[64];
+        int count;
+
+        private Tokens(String text) {
+            this.text = text;
+        }
+
+        static Tokens of(String text, int from, int to) {
+            Tokens t = new Tokens(text);
+            int i = from;
+            while (i < to) {
+                while (i < to && isSpace(text.charAt(i))) {
+                    i++;
+                }
+                if (i >= to) {
+                    break;
+                }
+                int s = i;
+                while (i < to && !isSpace(text.charAt(i))) {
+                    i++;
+                }
+                if (t.count == t.start.length) {
+                    t.start = Arrays.copyOf(t.start, t.count * 2);
+                    t.end = Arrays.copyOf(t.end, t.count * 2);
+                }
+                t.start[t.count] = s;
+                t.end[t.count] = i;
+                t.count++;
+            }
+            return t;
+        }
+
+        private static boolean isSpace(char c) {
+            return c == ' ' || c == '\t' || c == '\r';
+        }
+
+        String token(int k) {
+            return text.substring(start[k], end[k]);
+        }
+
+        boolean is(int k, String value) {
+            return end[k] - start[k] == value.length() && text.startsWith(value, start[k]);
+        }
+
+        boolean sameToken(int k, Tokens other, int j) {
+            int len = end[k] - start[k];
+            return len == other.end[j] - other.start[j] && text.regionMatches(start[k], other.text, other.start[j], len);
+        }
+
+        /** Digits, with an optional leading '-' (snmp's Tcp MaxConn is -1). */
+        boolean isNumber(int k) {
+            int s = start[k];
+            if (text.charAt(s) == '-') {
+                s++;
+            }
+            if (s >= end[k]) {
+                return false;
+            }
+            for (int i = s; i < end[k]; i++) {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9') {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

@@ -25,11 +25,15 @@ public final class ProcFile implements AutoCloseable {
     }
 
     private static final int CHUNK = 64 * 1024;
+    /**
+     * One read buffer per reading thread, shared by every file: a node keeps hundreds of these files
+     * open (two per namespace), and a buffer each would hold 64 KiB apiece for a few KiB of text.
+     */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(CHUNK));
 
     private final Path path;
     private final FileChannel channel;
     private final long maxBytes;
-    private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
 
     private ProcFile(Path path, FileChannel channel, long maxBytes) {
         this.path = path;
@@ -50,6 +54,7 @@ public final class ProcFile implements AutoCloseable {
      * over too (a truncated file must still yield what it holds). Stops at {@code maxBytes}.
      */
     public synchronized ReadResult forEachLine(LineConsumer consumer) throws IOException {
+        ByteBuffer buffer = SCRATCH.get();
         channel.position(0);
         buffer.clear();
         long total = 0;
@@ -93,14 +98,30 @@ public final class ProcFile implements AutoCloseable {
         return new ReadResult(total, false);
     }
 
-    /** Reads the whole file (up to the cap) as text. */
-    public String readAll() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        forEachLine(line -> {
-            sb.append(line).append('\n');
-            return true;
-        });
-        return sb.toString();
+    /**
+     * Reads the whole file (up to the cap) as text, in one decoding: the counters files are read
+     * for every namespace on every scan, and a string per line would be garbage at once.
+     */
+    public synchronized String readAll() throws IOException {
+        ByteBuffer buffer = SCRATCH.get();
+        channel.position(0);
+        buffer.clear();
+        StringBuilder spilled = null;
+        long total = 0;
+        while (total < maxBytes) {
+            int n = channel.read(buffer);
+            if (n <= 0) {
+                break;
+            }
+            total += n;
+            if (!buffer.hasRemaining()) {
+                spilled = spilled == null ? new StringBuilder(2 * CHUNK) : spilled;
+                spilled.append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1));
+                buffer.clear();
+            }
+        }
+        String tail = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
+        return spilled == null ? tail : spilled.append(tail).toString();
     }
 
     @Override

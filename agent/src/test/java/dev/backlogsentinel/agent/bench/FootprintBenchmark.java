@@ -113,7 +113,9 @@ class FootprintBenchmark {
             port = s.getLocalPort();
         }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        String javaOpts = env.getOrDefault("JAVA_TOOL_OPTIONS", "") + " -XX:NativeMemoryTracking=summary";
+        // -Dfootprint.javaOpts tries other JVM options than the chart's (what the chart then adopts).
+        String javaOpts = System.getProperty("footprint.javaOpts", env.getOrDefault("JAVA_TOOL_OPTIONS", ""))
+                + (Boolean.parseBoolean(System.getProperty("footprint.nmt", "true")) ? " -XX:NativeMemoryTracking=summary" : "");
         env.put("JAVA_TOOL_OPTIONS", javaOpts.strip());
         System.out.printf("%n== %s: %s, memory limit %s ==%n", variant, env.get("JAVA_TOOL_OPTIONS"), limit);
 
@@ -155,12 +157,15 @@ class FootprintBenchmark {
                 System.out.printf("first report after %.2f s%n", firstReport);
                 Thread.sleep(Math.max(0, WARM.toMillis() - (System.nanoTime() - t0) / 1_000_000));
 
-                // CPU over 60 s, and each scan's time from the scan timer's sum and count, scraped every 2 s.
-                List<Double> scans = new ArrayList<>();
-                double[] last = scanTimer(port);
+                // CPU over 60 s with nothing else asking anything of it (Prometheus would scrape every 30 s or so).
                 long cpu0 = cpuTicks(process.pid());
                 long w0 = System.nanoTime();
-                while (System.nanoTime() - w0 < CPU_WINDOW.toNanos()) {
+                Thread.sleep(CPU_WINDOW.toMillis());
+                double cpu = (cpuTicks(process.pid()) - cpu0) / ((System.nanoTime() - w0) / 1e9);
+                // Then each scan's time, from the scan timer's sum and count scraped after every scan.
+                List<Double> scans = new ArrayList<>();
+                double[] last = scanTimer(port);
+                for (int i = 0; i < 20; i++) {
                     Thread.sleep(2_000);
                     double[] now = scanTimer(port);
                     if (now[1] > last[1]) {
@@ -168,9 +173,16 @@ class FootprintBenchmark {
                     }
                     last = now;
                 }
-                double cpu = (cpuTicks(process.pid()) - cpu0) / ((System.nanoTime() - w0) / 1e9);
                 double rss = rssMb(process.pid());
-                Map<String, Double> nmt = nmt(process.pid());
+                Map<String, Double> nmt = javaOpts.contains("NativeMemoryTracking") ? nmt(process.pid()) : Map.of();
+                if (Boolean.getBoolean("footprint.histogram")) {
+                    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                            Long.toString(process.pid()), "GC.class_histogram").redirectErrorStream(true).start();
+                    new String(jcmd.getInputStream().readAllBytes()).lines().limit(30).forEach(System.out::println);
+                }
+                if (System.getProperty("footprint.javaOpts") != null) {
+                    System.out.println("(javaOpts overridden by -Dfootprint.javaOpts)");
+                }
                 double[] sorted = scans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 System.out.printf("RSS %.1f MB, CPU %.2f%%, scans p50 %.1f ms p90 %.1f ms (%d)%n", rss, cpu, pct(sorted, 50), pct(sorted, 90),
                         sorted.length);

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.processing.Controller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,6 +32,21 @@ public class OperatorMetrics implements Metrics {
                 .register(registry);
         this.statusPatches = Counter.builder("backlog.operator.policy.status.patches").description("BacklogPolicy status patches")
                 .register(registry);
+        // Failure counters exist from the start, at 0: Prometheus's rate() and the chart's alerts
+        // then see the first failure, which a counter born at 1 would hide.
+        Counter.builder("backlog.operator.node.patch.failures").description("ListenQueuePressure condition patches that failed (retried)")
+                .register(registry);
+        Counter.builder("backlog.operator.memory.write.failures").description("Writes of a node's notified memory that failed (retried)")
+                .register(registry);
+    }
+
+    /** Each controller's reconcile counters exist, at 0, before its first reconcile. */
+    @Override
+    public void controllerRegistered(Controller<? extends HasMetadata> controller) {
+        String name = controller.getConfiguration().getName();
+        Counter.builder("backlog.operator.reconciles").tag("controller", name).description("Reconciles, by controller").register(registry);
+        Counter.builder("backlog.operator.reconcile.errors").tag("controller", name).description("Reconciles that failed, by controller")
+                .register(registry);
     }
 
     @Override
@@ -50,11 +66,20 @@ public class OperatorMetrics implements Metrics {
     }
 
     public void eventWritten(String reason) {
+        eventCounters(reason);
         registry.counter("backlog.operator.events.written", "reason", reason).increment();
     }
 
     public void eventFailed(String reason) {
+        eventCounters(reason);
         registry.counter("backlog.operator.event.write.failures", "reason", reason).increment();
+    }
+
+    /** A reason's written and failed counters come into being together, so a failure after a success is seen by rate(). */
+    private void eventCounters(String reason) {
+        Counter.builder("backlog.operator.events.written").tag("reason", reason).description("Events written, by reason").register(registry);
+        Counter.builder("backlog.operator.event.write.failures").tag("reason", reason).description("Event writes that failed (retried), by reason")
+                .register(registry);
     }
 
     public void nodePatchFailed() {

@@ -61,6 +61,23 @@ public final class MemoryCgroup implements AutoCloseable {
         }
     }
 
+    /**
+     * What the kubelet calls the container's working set (and evicts and limits by): the cgroup's
+     * usage less its inactive file pages; v1 memory.usage_in_bytes, v2 memory.current.
+     */
+    public long workingSetBytes() {
+        try {
+            boolean v2 = Files.exists(dir.resolve("memory.current"));
+            long usage = Long.parseLong(Files.readString(dir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes")).strip());
+            String inactive = v2 ? "inactive_file " : "total_inactive_file ";
+            long inactiveFile = Files.readAllLines(dir.resolve("memory.stat")).stream().filter(l -> l.startsWith(inactive))
+                    .mapToLong(l -> Long.parseLong(l.substring(inactive.length()).strip())).findFirst().orElse(0);
+            return Math.max(0, usage - inactiveFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.metrics;
 
+import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.policy.PodInfo;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
@@ -42,8 +44,8 @@ public class ScanMetrics {
     private final AtomicInteger namespaces = new AtomicInteger();
     private final AtomicInteger listeners = new AtomicInteger();
     private final Map<ScanErrors.Kind, Counter> errors = new HashMap<>();
-    private final Map<Tags, Series<ListenerFinding>> listenerSeries = new HashMap<>();
-    private final Map<Tags, Series<NetnsScan>> netnsSeries = new HashMap<>();
+    private final Map<ListenerKey, Series<ListenerFinding>> listenerSeries = new HashMap<>();
+    private final Map<NetnsKey, Series<NetnsScan>> netnsSeries = new HashMap<>();
     private final Map<String, Gauge> readerInfo = new HashMap<>();
     private final Counter reportWrites;
     private final Counter reportFailures;
@@ -97,23 +99,23 @@ public class ScanMetrics {
         scan.errors().counts().forEach((kind, n) -> errors.get(kind).increment(n));
         recordReader(scan.reader());
 
-        Set<Tags> seenListeners = new HashSet<>();
-        Set<Tags> seenNetns = new HashSet<>();
+        // Runs every scan for every listener: series are found by a plain record key, and their
+        // Micrometer tags (sorted, merged) are built only when a series is new.
+        Set<ListenerKey> seenListeners = new HashSet<>();
+        Set<NetnsKey> seenNetns = new HashSet<>();
         for (NetnsScan ns : scan.namespaces()) {
-            Tags nsTags = Tags.of("netns", ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(),
-                    "pod_uid", ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label());
+            NetnsKey nsKey = new NetnsKey(ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(),
+                    ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label());
             if (ns.counters() != null) {
-                seenNetns.add(nsTags);
-                update(netnsSeries, nsTags, ns, this::registerNetns);
+                seenNetns.add(nsKey);
+                update(netnsSeries, nsKey, ns, this::registerNetns);
             }
             Function<ListenerFinding, PodInfo> podOf = pods.apply(ns);
             for (ListenerFinding l : ns.listeners()) {
                 PodInfo pod = podOf.apply(l);
-                Tags tags = nsTags.and("family", l.endpoint().family().name(), "address", l.endpoint().address(),
-                        "port", Integer.toString(l.endpoint().port()),
-                        "namespace", pod == null ? "" : pod.namespace(), "pod", pod == null ? "" : pod.name());
-                seenListeners.add(tags);
-                update(listenerSeries, tags, l, this::registerListener);
+                ListenerKey key = new ListenerKey(nsKey, l.endpoint(), pod == null ? "" : pod.namespace(), pod == null ? "" : pod.name());
+                seenListeners.add(key);
+                update(listenerSeries, key, l, this::registerListener);
             }
         }
         removeAbsent(listenerSeries, seenListeners);
@@ -145,19 +147,20 @@ public class ScanMetrics {
         });
     }
 
-    private static <T> void update(Map<Tags, Series<T>> series, Tags tags, T latest,
-            BiFunction<Tags, AtomicReference<T>, List<Meter>> register) {
-        Series<T> existing = series.get(tags);
+    private static <K, T> void update(Map<K, Series<T>> series, K key, T latest,
+            BiFunction<K, AtomicReference<T>, List<Meter>> register) {
+        Series<T> existing = series.get(key);
         if (existing != null) {
             existing.latest().set(latest);
             return;
         }
         // The value is in place before any meter can be scraped.
         AtomicReference<T> ref = new AtomicReference<>(latest);
-        series.put(tags, new Series<>(ref, register.apply(tags, ref)));
+        series.put(key, new Series<>(ref, register.apply(key, ref)));
     }
 
-    private List<Meter> registerListener(Tags tags, AtomicReference<ListenerFinding> v) {
+    private List<Meter> registerListener(ListenerKey key, AtomicReference<ListenerFinding> v) {
+        Tags tags = key.tags();
         List<Meter> meters = new ArrayList<>();
         meters.add(gauge("backlog.listen.queue.depth", "Accept-queue depth now", tags, v, x -> x.get().depth()));
         meters.add(gauge("backlog.listen.queue.limit", "The socket's accept-queue limit (NaN when unknown)", tags, v,
@@ -169,18 +172,19 @@ public class ScanMetrics {
         return meters;
     }
 
-    private List<Meter> registerNetns(Tags tags, AtomicReference<NetnsScan> v) {
+    private List<Meter> registerNetns(NetnsKey key, AtomicReference<NetnsScan> v) {
+        Tags tags = key.tags();
         List<Meter> meters = new ArrayList<>();
         meters.add(counter("backlog.netns.listen.overflows", "TcpExt ListenOverflows (packets) of the namespace", tags, v,
-                x -> x.get().counters().listenOverflows()));
+                x -> NetnsCounters.unsigned(x.get().counters().listenOverflows())));
         meters.add(counter("backlog.netns.listen.drops", "TcpExt ListenDrops (packets) of the namespace", tags, v,
-                x -> x.get().counters().listenDrops()));
+                x -> NetnsCounters.unsigned(x.get().counters().listenDrops())));
         meters.add(counter("backlog.netns.reqqfull.drop", "TcpExt TCPReqQFullDrop of the namespace", tags, v,
-                x -> x.get().counters().reqQFullDrop()));
+                x -> NetnsCounters.unsigned(x.get().counters().reqQFullDrop())));
         meters.add(counter("backlog.netns.reqqfull.docookies", "TcpExt TCPReqQFullDoCookies of the namespace", tags, v,
-                x -> x.get().counters().reqQFullDoCookies()));
+                x -> NetnsCounters.unsigned(x.get().counters().reqQFullDoCookies())));
         meters.add(counter("backlog.netns.syncookies.sent", "TcpExt SyncookiesSent of the namespace", tags, v,
-                x -> x.get().counters().syncookiesSent()));
+                x -> NetnsCounters.unsigned(x.get().counters().syncookiesSent())));
         meters.add(gauge("backlog.netns.somaxconn", "net.core.somaxconn of the namespace (NaN when unknown)", tags, v,
                 x -> x.get().somaxconn() == null ? Double.NaN : x.get().somaxconn()));
         return meters;
@@ -194,7 +198,7 @@ public class ScanMetrics {
         return FunctionCounter.builder(name, values, f).tags(tags).description(help).register(registry);
     }
 
-    private <T> void removeAbsent(Map<Tags, Series<T>> series, Set<Tags> seen) {
+    private <K, T> void removeAbsent(Map<K, Series<T>> series, Set<K> seen) {
         series.entrySet().removeIf(e -> {
             if (seen.contains(e.getKey())) {
                 return false;
@@ -206,5 +210,22 @@ public class ScanMetrics {
 
     /** The meters of one listener or namespace and the latest value they read (held strongly here). */
     private record Series<T>(AtomicReference<T> latest, List<Meter> meters) {
+    }
+
+    /** A namespace's series: netns (ns/net inode, or the agent's key) and pod_uid (or host, none, ...). */
+    private record NetnsKey(String netns, String podUid) {
+
+        Tags tags() {
+            return Tags.of("netns", netns, "pod_uid", podUid);
+        }
+    }
+
+    /** A listener's series: its namespace's labels, its endpoint, and its pod (empty for the node's own). */
+    private record ListenerKey(NetnsKey netns, Endpoint endpoint, String namespace, String pod) {
+
+        Tags tags() {
+            return netns.tags().and("family", endpoint.family().name(), "address", endpoint.address(),
+                    "port", Integer.toString(endpoint.port()), "namespace", namespace, "pod", pod);
+        }
     }
 }

@@ -6,42 +6,31 @@ import dev.backlogsentinel.agent.kernel.ReaderException;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
- * The netstat and snmp files of one namespace, kept open. Both readers take their counters from
- * here: procfs needs no capability for them and costs little (no connection-table walk).
+ * The netstat file of one namespace, kept open. Both readers take their counters from here: procfs
+ * needs no capability for them and costs little (no connection-table walk), one read per scan.
  */
 public final class CountersFiles implements AutoCloseable {
 
     private final ProcFile netstat;
-    private final ProcFile snmp;
+    private final NetstatParser parser = new NetstatParser();
 
-    private CountersFiles(ProcFile netstat, ProcFile snmp) {
+    private CountersFiles(ProcFile netstat) {
         this.netstat = netstat;
-        this.snmp = snmp;
     }
 
-    /** Opens both files of one process; the caller tries the next process when this one vanished. */
+    /** Opens the file of one process; the caller tries the next process when this one vanished. */
     public static CountersFiles open(Path pidDir, long maxBytes) throws IOException {
-        ProcFile netstat = ProcFile.open(pidDir.resolve("net/netstat"), maxBytes);
-        try {
-            return new CountersFiles(netstat, ProcFile.open(pidDir.resolve("net/snmp"), maxBytes));
-        } catch (IOException e) {
-            netstat.close();
-            throw e;
-        }
+        return new CountersFiles(ProcFile.open(pidDir.resolve("net/netstat"), maxBytes));
     }
 
+    /** The counters, or a null value (unknown, never zeros) when the file's TcpExt cannot be believed. */
     public Reading<NetnsCounters> read() throws ReaderException {
         try {
-            NetstatParser.Parsed parsed = NetstatParser.parse(List.of(netstat.readAll(), snmp.readAll()));
-            String missing = parsed.values().containsKey("TcpExt.ListenOverflows") ? null
-                    : "no TcpExt ListenOverflows in " + netstat.path();
-            int malformed = parsed.malformed() + (missing == null ? 0 : 1);
-            return new Reading<>(parsed.counters(), malformed,
-                    missing != null ? missing : malformed > 0 ? "unreadable line pair in " + netstat.path() + " or " + snmp.path() : null,
-                    false);
+            NetstatParser.Parsed parsed = parser.parse(netstat.readAll());
+            return new Reading<>(parsed.counters(), parsed.malformed(),
+                    parsed.firstProblem() == null ? null : netstat.path() + ": " + parsed.firstProblem(), false);
         } catch (IOException e) {
             throw new ReaderException("reading counters " + netstat.path() + ": " + e.getMessage(), false, e);
         }
@@ -50,6 +39,5 @@ public final class CountersFiles implements AutoCloseable {
     @Override
     public void close() {
         netstat.close();
-        snmp.close();
     }
 }

@@ -2,188 +2,277 @@ package dev.backlogsentinel.agent.procfs;
 
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
- * Parses the header/value line pairs of /proc/net/netstat and /proc/net/snmp
- * ("TcpExt: ListenOverflows ..." followed by "TcpExt: 12 ..."). A pair whose lines disagree is
- * skipped and counted; the others still count.
+ * Parses /proc/&lt;pid&gt;/net/netstat as the kernel prints it: pairs of lines, a header
+ * ("TcpExt: SyncookiesSent ListenOverflows ...") and its values ("TcpExt: 0 65 ..."), each
+ * section once. Strict, because an agent that runs as root on every node must not believe a file
+ * it does not understand:
+ * <ul>
+ * <li>a section name is letters and digits followed by ':', a column name letters, digits and '_';</li>
+ * <li>a value is an unsigned decimal that fits 64 bits (no sign, kept whole: above 2^63 it is held
+ *     as its two's complement, see {@link NetnsCounters});</li>
+ * <li>the values line has the header's section and exactly as many fields;</li>
+ * <li>a section printed twice, or a column named twice, is refused: neither copy is believed;</li>
+ * <li>only ' ' separates fields and only '\n' ends a line.</li>
+ * </ul>
+ * A malformed line pair is counted and skipped; the rest of the file is still read. The listen
+ * counters come from TcpExt only; when it is missing, refused, or lacks ListenOverflows, the
+ * namespace's counters are unknown (null), never zeros.
+ *
+ * <p>One parser per open file, called every scan: the header lines are the same each time, so
+ * what they say (which columns are wanted, that no name repeats) is kept and re-checked by a plain
+ * comparison; a scan then costs one pass over the text and no strings but the five values.
  */
 public final class NetstatParser {
 
-    /** Counters found, and how many line pairs were unreadable. */
-    public record Parsed(Map<String, Long> values, int malformed) {
+    static final String TCP_EXT = "TcpExt";
+    /** The columns of TcpExt this project reads, in the order of NetnsCounters' components. */
+    static final List<String> WANTED = List.of("ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "TCPReqQFullDoCookies",
+            "SyncookiesSent");
 
-        public long get(String key) {
-            return values.getOrDefault(key, 0L);
+    /**
+     * One read of the file.
+     *
+     * @param counters     the listen counters, or null when TcpExt could not be believed
+     * @param malformed    line pairs refused
+     * @param firstProblem what was wrong with the first of them (null when none)
+     */
+    public record Parsed(NetnsCounters counters, int malformed, String firstProblem) {
+    }
+
+    /** A header line as last seen: its text, and what was learnt from it. */
+    private record Header(String text, int fields, boolean duplicateNames, int[] wanted) {
+    }
+
+    private final List<Header> headers = new ArrayList<>();
+    private int malformed;
+    private String firstProblem;
+
+    public Parsed parse(String text) {
+        malformed = 0;
+        firstProblem = null;
+        long[] tcpExt = null;
+        Header tcpExtHeader = null;
+        boolean tcpExtRefused = false;
+        Set<String> sections = new HashSet<>();
+        int pos = 0;
+        int lineNo = 0;
+        int headerStart = -1;
+        int headerEnd = -1;
+        while (pos < text.length()) {
+            int end = text.indexOf('\n', pos);
+            if (end < 0) {
+                end = text.length();
+            }
+            int start = pos;
+            pos = end + 1;
+            lineNo++;
+            if (headerStart < 0) {
+                headerStart = start;
+                headerEnd = end;
+                continue;
+            }
+            // A header and its values: same section, as many fields, names then numbers.
+            Header header = header(text, headerStart, headerEnd);
+            int hStart = headerStart;
+            headerStart = -1;
+            if (header == null) {
+                problem("line " + (lineNo - 1) + " is not a header: " + excerpt(text, hStart, headerEnd));
+                // The line read as values may be the next header: resynchronise on it.
+                headerStart = start;
+                headerEnd = end;
+                continue;
+            }
+            String section = header.text().substring(0, header.text().indexOf(':'));
+            if (!text.startsWith(section + ":", start)) {
+                problem("line " + lineNo + " does not continue section " + section);
+                headerStart = start;
+                headerEnd = end;
+                continue;
+            }
+            long[] values = values(text, start + section.length() + 1, end, header);
+            if (values == null) {
+                problem("line " + lineNo + " (" + section + " values) has " + describeFields(text, start, end, section)
+                        + " where the header has " + (header.fields()) + " numbers");
+                continue;
+            }
+            if (!sections.add(section)) {
+                problem("section " + section + " printed twice");
+                tcpExtRefused |= section.equals(TCP_EXT);
+                continue;
+            }
+            if (header.duplicateNames()) {
+                problem("section " + section + " names a column twice");
+                tcpExtRefused |= section.equals(TCP_EXT);
+                continue;
+            }
+            if (section.equals(TCP_EXT)) {
+                tcpExt = values;
+                tcpExtHeader = header;
+            }
         }
+        if (headerStart >= 0 && headerEnd > headerStart) {
+            problem("line " + lineNo + " is a header without values: " + excerpt(text, headerStart, headerEnd));
+        }
+        NetnsCounters counters = null;
+        if (tcpExt == null || tcpExtRefused) {
+            if (!tcpExtRefused) {
+                problem("no TcpExt section");
+            }
+        } else if (tcpExtHeader.wanted()[0] < 0) {
+            problem("TcpExt has no ListenOverflows column");
+        } else {
+            // A column an older kernel does not print (TCPReqQFullDoCookies before 3.x) reads as 0.
+            counters = new NetnsCounters(tcpExt[0], tcpExt[1], tcpExt[2], tcpExt[3], tcpExt[4]);
+        }
+        return new Parsed(counters, malformed, firstProblem);
+    }
 
-        /** The five listen-queue counters this project reports, plus PassiveOpens for context. */
-        public NetnsCounters counters() {
-            return new NetnsCounters(get("TcpExt.ListenOverflows"), get("TcpExt.ListenDrops"),
-                    get("TcpExt.TCPReqQFullDrop"), get("TcpExt.TCPReqQFullDoCookies"),
-                    get("TcpExt.SyncookiesSent"), get("Tcp.PassiveOpens"));
+    private void problem(String what) {
+        if (malformed++ == 0) {
+            firstProblem = what;
         }
     }
 
-    /** The counters this project reads, by section; every other column is checked for its shape but not kept. */
-    static final Map<String, List<String>> WANTED = Map.of(
-            "TcpExt", List.of("ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "TCPReqQFullDoCookies", "SyncookiesSent"),
-            "Tcp", List.of("PassiveOpens"));
-
-    private NetstatParser() {
+    /** The header at [start, end), from the cache when its text is unchanged; null when it is not a header. */
+    private Header header(String text, int start, int end) {
+        int len = end - start;
+        for (Header h : headers) {
+            if (h.text().length() == len && text.regionMatches(start, h.text(), 0, len)) {
+                return h;
+            }
+        }
+        Header h = parseHeader(text.substring(start, end));
+        if (h != null) {
+            if (headers.size() >= 16) {
+                // A kernel prints three or four sections; a file with ever-changing headers is not one.
+                headers.clear();
+            }
+            headers.add(h);
+        }
+        return h;
     }
 
-    public static Parsed parse(List<String> texts) {
-        Map<String, Long> values = new HashMap<>();
-        int malformed = 0;
-        for (String text : texts) {
-            malformed += parseInto(text, values);
+    private static Header parseHeader(String line) {
+        int colon = line.indexOf(':');
+        if (colon <= 0 || !isWord(line, 0, colon, false)) {
+            return null;
         }
-        return new Parsed(values, malformed);
+        String section = line.substring(0, colon);
+        List<String> names = new ArrayList<>();
+        int i = colon + 1;
+        while (i < line.length()) {
+            if (line.charAt(i) != ' ') {
+                return null;
+            }
+            int s = i + 1;
+            int e = s;
+            while (e < line.length() && line.charAt(e) != ' ') {
+                e++;
+            }
+            if (!isWord(line, s, e, true)) {
+                return null;
+            }
+            names.add(line.substring(s, e));
+            i = e;
+        }
+        if (names.isEmpty()) {
+            return null;
+        }
+        boolean duplicates = new HashSet<>(names).size() != names.size();
+        int[] wanted = null;
+        if (section.equals(TCP_EXT)) {
+            wanted = new int[WANTED.size()];
+            for (int k = 0; k < wanted.length; k++) {
+                wanted[k] = names.indexOf(WANTED.get(k));
+            }
+        }
+        return new Header(line, names.size(), duplicates, wanted);
+    }
+
+    /** Letters and digits (and '_' in a column name), at least one, and not starting with a digit. */
+    private static boolean isWord(String s, int from, int to, boolean underscore) {
+        if (to <= from || Character.isDigit(s.charAt(from))) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (underscore && c == '_');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
-     * Runs for every namespace on every scan, over a few hundred columns: lines are cut by hand
-     * (no regex, no array of strings per line), and only the wanted columns become strings.
+     * The values after "Section:", each " " followed by an unsigned decimal; exactly as many as
+     * the header has names. For TcpExt the wanted ones, by position (0 where the header has no
+     * such column); for other sections an empty array. Null when the line is not that.
      */
-    private static int parseInto(String text, Map<String, Long> values) {
-        int malformed = 0;
-        Tokens header = null;
-        int lineStart = 0;
-        while (lineStart < text.length()) {
-            int lineEnd = text.indexOf('\n', lineStart);
-            if (lineEnd < 0) {
-                lineEnd = text.length();
+    private static long[] values(String text, int from, int end, Header header) {
+        int[] wanted = header.wanted();
+        long[] out = wanted == null ? new long[0] : new long[wanted.length];
+        int field = 0;
+        int i = from;
+        while (i < end) {
+            if (text.charAt(i) != ' ') {
+                return null;
             }
-            int from = lineStart;
-            lineStart = lineEnd + 1;
-            if (!wantedSection(text, from)) {
-                // IpExt, MPTcpExt, Udp...: most of the text, and nothing this project reads.
-                header = null;
-                continue;
-            }
-            Tokens tokens = Tokens.of(text, from, lineEnd);
-            if (tokens.count < 2 || text.charAt(tokens.end[0] - 1) != ':') {
-                malformed += tokens.count == 0 ? 0 : 1;
-                header = null;
-                continue;
-            }
-            if (!tokens.isNumber(1)) {
-                // A header: a previous header without its values is lost, this one starts afresh.
-                malformed += header != null ? 1 : 0;
-                header = tokens;
-                continue;
-            }
-            if (header == null || !header.sameToken(0, tokens, 0) || header.count != tokens.count) {
-                malformed++;
-                header = null;
-                continue;
-            }
-            String prefix = text.substring(tokens.start[0], tokens.end[0] - 1);
-            List<String> wanted = WANTED.getOrDefault(prefix, List.of());
-            for (int k = 1; k < tokens.count; k++) {
-                if (!tokens.isNumber(k)) {
-                    malformed++;
-                    continue;
+            int s = ++i;
+            long value = 0;
+            while (i < end && text.charAt(i) != ' ') {
+                char c = text.charAt(i);
+                if (c < '0' || c > '9') {
+                    return null;
                 }
-                for (String name : wanted) {
-                    if (header.is(k, name)) {
-                        try {
-                            values.put(prefix + "." + name, Long.parseLong(tokens.token(k)));
-                        } catch (NumberFormatException e) {
-                            malformed++;
-                        }
+                int digit = c - '0';
+                // Unsigned 64-bit overflow: value * 10 + digit > 2^64 - 1.
+                if (Long.compareUnsigned(value, Long.divideUnsigned(-1L - digit, 10)) > 0) {
+                    return null;
+                }
+                value = value * 10 + digit;
+                i++;
+            }
+            if (i == s) {
+                return null;
+            }
+            if (wanted != null) {
+                for (int k = 0; k < wanted.length; k++) {
+                    if (wanted[k] == field) {
+                        out[k] = value;
                     }
                 }
             }
-            header = null;
+            field++;
         }
-        return malformed + (header != null ? 1 : 0);
+        return field == header.fields() ? out : null;
     }
 
-    private static boolean wantedSection(String text, int lineStart) {
-        for (String section : WANTED.keySet()) {
-            int colon = lineStart + section.length();
-            if (text.startsWith(section, lineStart) && colon < text.length() && text.charAt(colon) == ':') {
-                return true;
+    private static String describeFields(String text, int start, int end, String section) {
+        int n = 0;
+        boolean inField = false;
+        for (int i = start + section.length() + 1; i < end; i++) {
+            boolean space = text.charAt(i) == ' ';
+            if (!space && !inField) {
+                n++;
             }
+            inField = !space;
         }
-        return false;
+        return n + " fields (or not all unsigned decimals)";
     }
 
-    /** The whitespace-separated tokens of one line, as offsets into its text. */
-    private static final class Tokens {
-        final String text;
-        int[] start = new int[64];
-        int[] end = new int[64];
-        int count;
-
-        private Tokens(String text) {
-            this.text = text;
+    private static String excerpt(String text, int start, int end) {
+        String s = text.substring(start, Math.min(end, start + 60));
+        StringBuilder out = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
-
-        static Tokens of(String text, int from, int to) {
-            Tokens t = new Tokens(text);
-            int i = from;
-            while (i < to) {
-                while (i < to && isSpace(text.charAt(i))) {
-                    i++;
-                }
-                if (i >= to) {
-                    break;
-                }
-                int s = i;
-                while (i < to && !isSpace(text.charAt(i))) {
-                    i++;
-                }
-                if (t.count == t.start.length) {
-                    t.start = Arrays.copyOf(t.start, t.count * 2);
-                    t.end = Arrays.copyOf(t.end, t.count * 2);
-                }
-                t.start[t.count] = s;
-                t.end[t.count] = i;
-                t.count++;
-            }
-            return t;
-        }
-
-        private static boolean isSpace(char c) {
-            return c == ' ' || c == '\t' || c == '\r';
-        }
-
-        String token(int k) {
-            return text.substring(start[k], end[k]);
-        }
-
-        boolean is(int k, String value) {
-            return end[k] - start[k] == value.length() && text.startsWith(value, start[k]);
-        }
-
-        boolean sameToken(int k, Tokens other, int j) {
-            int len = end[k] - start[k];
-            return len == other.end[j] - other.start[j] && text.regionMatches(start[k], other.text, other.start[j], len);
-        }
-
-        /** Digits, with an optional leading '-' (snmp's Tcp MaxConn is -1). */
-        boolean isNumber(int k) {
-            int s = start[k];
-            if (text.charAt(s) == '-') {
-                s++;
-            }
-            if (s >= end[k]) {
-                return false;
-            }
-            for (int i = s; i < end[k]; i++) {
-                char c = text.charAt(i);
-                if (c < '0' || c > '9') {
-                    return false;
-                }
-            }
-            return true;
-        }
+        return end - start > 60 ? out + "..." : out.toString();
     }
 }

@@ -99,26 +99,28 @@ public final class ProcFile implements AutoCloseable {
     }
 
     /**
-     * Reads the whole file (up to the cap) as text, in one decoding: the counters files are read
-     * for every namespace on every scan, and a string per line would be garbage at once.
+     * Reads the whole file (up to the cap) as text, in one decoding: the counters file is read for
+     * every namespace on every scan. Reads are positional, and a read that does not fill the buffer
+     * is the end: the kernel hands a seq_file over whole when the buffer holds it, so a netstat
+     * costs one system call (no seek, no read that returns 0).
      */
     public synchronized String readAll() throws IOException {
         ByteBuffer buffer = SCRATCH.get();
-        channel.position(0);
         buffer.clear();
         StringBuilder spilled = null;
         long total = 0;
         while (total < maxBytes) {
-            int n = channel.read(buffer);
+            int n = channel.read(buffer, total);
             if (n <= 0) {
                 break;
             }
             total += n;
-            if (!buffer.hasRemaining()) {
-                spilled = spilled == null ? new StringBuilder(2 * CHUNK) : spilled;
-                spilled.append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1));
-                buffer.clear();
+            if (buffer.hasRemaining()) {
+                break;
             }
+            spilled = spilled == null ? new StringBuilder(2 * CHUNK) : spilled;
+            spilled.append(new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1));
+            buffer.clear();
         }
         String tail = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
         return spilled == null ? tail : spilled.append(tail).toString();

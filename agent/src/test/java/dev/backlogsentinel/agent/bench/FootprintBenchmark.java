@@ -37,13 +37,16 @@ import java.util.concurrent.TimeUnit;
  * The packaged agent runs in cluster mode against a real API server, with the DaemonSet's env and
  * JAVA_TOOL_OPTIONS (rendered from the chart by Helm) and inside a memory cgroup with the
  * DaemonSet's limit, so the JVM sizes itself as in the pod. Not a test: it prints, side by side
- * with an earlier agent and its own chart when given, steady RSS, the NMT summary's main lines,
- * CPU share over 60 s, scan time p50/p90 and the time to the first report.
+ * with an earlier agent and its own chart when given, steady RSS (anonymous and file-backed), the
+ * cgroup's working set (what the kubelet limits), the NMT summary's main lines, CPU share over 60 s
+ * (user and system), scan time p50/p90 and the time to the first report. NMT is on unless
+ * -Dfootprint.nmt=false; it costs a few MB of its own (its line in the summary).
  *
  * <pre>
  * ./mvnw -Pbench -pl agent -am verify -Dit.test=FootprintBenchmark \
  *        [-Dfootprint.before=/path/to/old/agent/quarkus-run.jar -Dfootprint.beforeChart=/path/to/old/charts/backlog-sentinel]
  *        [-Dfootprint.namespaces=100 -Dfootprint.connections=20000 -Dfootprint.warmSeconds=90]
+ *        [-Dfootprint.try='&lt;JVM options&gt;|&lt;JVM options&gt;'] [-Dfootprint.nmt=false] [-Dfootprint.histogram=true]
  * </pre>
  */
 @RootRequired
@@ -53,10 +56,11 @@ class FootprintBenchmark {
     /** Connections, each two established sockets on the host. */
     static final int CONNECTIONS = Integer.getInteger("footprint.connections", 20_000);
     static final Duration WARM = Duration.ofSeconds(Long.getLong("footprint.warmSeconds", 90));
-    static final Duration CPU_WINDOW = Duration.ofSeconds(60);
+    static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("footprint.cpuSeconds", 60));
     static final String NODE = "footprint-node";
 
-    record Figures(String variant, double rssMb, Map<String, Double> nmtMb, double cpuPercent, double scanP50Ms, double scanP90Ms,
+    record Figures(String variant, double rssMb, double rssAnonMb, double rssFileMb, double workingSetMb, double classes, double firstScanMs, Map<String, Double> nmtMb,
+            double cpuPercent, double userPercent, double systemPercent, double scanP50Ms, double scanP90Ms,
             double firstReportSeconds, String javaOpts, String limit) {
     }
 
@@ -75,9 +79,17 @@ class FootprintBenchmark {
             HostConnections.open(connections, CONNECTIONS);
             String before = System.getProperty("footprint.before", "");
             if (!before.isBlank()) {
-                figures.add(run("before", Path.of(before), Path.of(System.getProperty("footprint.beforeChart"))));
+                figures.add(run("before", Path.of(before), Path.of(System.getProperty("footprint.beforeChart")), null));
             }
-            figures.add(run("after", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath(), ChartInstall.chart()));
+            Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+            figures.add(run("after", jar, ChartInstall.chart(), null));
+            // -Dfootprint.try='<opts>|<opts>': the same agent with other JVM options, one variant each.
+            String[] tries = System.getProperty("footprint.try", "").split("\\|");
+            for (int i = 0; i < tries.length; i++) {
+                if (!tries[i].isBlank()) {
+                    figures.add(run("try-" + (i + 1), jar, ChartInstall.chart(), tries[i].strip()));
+                }
+            }
             print(figures);
         } finally {
             for (Process p : connections) {
@@ -89,7 +101,8 @@ class FootprintBenchmark {
         }
     }
 
-    Figures run(String variant, Path jar, Path chart) throws Exception {
+    /** @param javaOptsOverride JVM options in place of the chart's, or null for the chart's own */
+    Figures run(String variant, Path jar, Path chart, String javaOptsOverride) throws Exception {
         DaemonSet ds = ChartInstall.render(chart).stream().filter(DaemonSet.class::isInstance).map(DaemonSet.class::cast)
                 .findFirst().orElseThrow();
         var container = ds.getSpec().getTemplate().getSpec().getContainers().getFirst();
@@ -113,9 +126,10 @@ class FootprintBenchmark {
             port = s.getLocalPort();
         }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        // -Dfootprint.javaOpts tries other JVM options than the chart's (what the chart then adopts).
-        String javaOpts = System.getProperty("footprint.javaOpts", env.getOrDefault("JAVA_TOOL_OPTIONS", ""))
-                + (Boolean.parseBoolean(System.getProperty("footprint.nmt", "true")) ? " -XX:NativeMemoryTracking=summary" : "");
+        String javaOpts = (javaOptsOverride != null ? javaOptsOverride : env.getOrDefault("JAVA_TOOL_OPTIONS", ""))
+                // (an AOT training run, -XX:AOTCacheOutput, crashes when asked for its NMT summary: JDK 25.0.3)
+                + (Boolean.parseBoolean(System.getProperty("footprint.nmt", "true")) && !javaOptsOverride(javaOptsOverride).contains("AOTCacheOutput")
+                        ? " -XX:NativeMemoryTracking=summary" : "");
         env.put("JAVA_TOOL_OPTIONS", javaOpts.strip());
         System.out.printf("%n== %s: %s, memory limit %s ==%n", variant, env.get("JAVA_TOOL_OPTIONS"), limit);
 
@@ -154,14 +168,20 @@ class FootprintBenchmark {
                     }
                     Thread.sleep(20);
                 }
-                System.out.printf("first report after %.2f s%n", firstReport);
+                double firstScanMs = scanMaxMs(port);
+                System.out.printf("first report after %.2f s (longest scan so far: %.0f ms)%n", firstReport, firstScanMs);
                 Thread.sleep(Math.max(0, WARM.toMillis() - (System.nanoTime() - t0) / 1_000_000));
 
                 // CPU over 60 s with nothing else asking anything of it (Prometheus would scrape every 30 s or so).
-                long cpu0 = cpuTicks(process.pid());
+                long[] cpu0 = cpuTicks(process.pid());
                 long w0 = System.nanoTime();
                 Thread.sleep(CPU_WINDOW.toMillis());
-                double cpu = (cpuTicks(process.pid()) - cpu0) / ((System.nanoTime() - w0) / 1e9);
+                long[] cpu1 = cpuTicks(process.pid());
+                double seconds = (System.nanoTime() - w0) / 1e9;
+                // clock ticks are 1/100 s: ticks per second is a percentage of one core
+                double user = (cpu1[0] - cpu0[0]) / seconds;
+                double system = (cpu1[1] - cpu0[1]) / seconds;
+                double cpu = user + system;
                 // Then each scan's time, from the scan timer's sum and count scraped after every scan.
                 List<Double> scans = new ArrayList<>();
                 double[] last = scanTimer(port);
@@ -173,30 +193,44 @@ class FootprintBenchmark {
                     }
                     last = now;
                 }
-                double rss = rssMb(process.pid());
+                Map<String, Double> status = statusMb(process.pid());
+                double rss = status.getOrDefault("VmRSS", Double.NaN);
+                double workingSet = cgroup.workingSetBytes() / 1048576.0;
                 Map<String, Double> nmt = javaOpts.contains("NativeMemoryTracking") ? nmt(process.pid()) : Map.of();
                 if (Boolean.getBoolean("footprint.histogram")) {
                     Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                             Long.toString(process.pid()), "GC.class_histogram").redirectErrorStream(true).start();
-                    new String(jcmd.getInputStream().readAllBytes()).lines().limit(30).forEach(System.out::println);
-                }
-                if (System.getProperty("footprint.javaOpts") != null) {
-                    System.out.println("(javaOpts overridden by -Dfootprint.javaOpts)");
+                    List<String> lines = new String(jcmd.getInputStream().readAllBytes()).lines().toList();
+                    lines.stream().limit(30).forEach(System.out::println);
+                    System.out.println(lines.getLast());
                 }
                 double[] sorted = scans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                System.out.printf("RSS %.1f MB, CPU %.2f%%, scans p50 %.1f ms p90 %.1f ms (%d)%n", rss, cpu, pct(sorted, 50), pct(sorted, 90),
-                        sorted.length);
+                System.out.printf("RSS %.1f MB (anon %.1f, file %.1f), cgroup working set %.1f MB, CPU %.2f%% (user %.2f, system %.2f), "
+                        + "scans p50 %.1f ms p90 %.1f ms (%d)%n", rss, status.get("RssAnon"), status.get("RssFile"), workingSet, cpu, user, system,
+                        pct(sorted, 50), pct(sorted, 90), sorted.length);
                 if (!process.isAlive()) {
                     System.out.println("agent exited: " + Files.readString(log));
                 }
-                return new Figures(variant, rss, nmt, cpu, pct(sorted, 50), pct(sorted, 90), firstReport,
-                        env.get("JAVA_TOOL_OPTIONS"), limit.toString());
+                return new Figures(variant, rss, status.get("RssAnon"), status.get("RssFile"), workingSet, classes(process.pid()), firstScanMs, nmt, cpu, user, system,
+                        pct(sorted, 50), pct(sorted, 90), firstReport, env.get("JAVA_TOOL_OPTIONS"), limit.toString());
             } finally {
                 process.destroy();
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /** backlog_scan_duration_seconds_max in ms: the longest recent scan (the first, right after start). */
+    static double scanMaxMs(int port) {
+        try {
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return metrics.lines().filter(l -> l.startsWith("backlog_scan_duration_seconds_max"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000).findFirst().orElse(Double.NaN);
+        } catch (Exception e) {
+            return Double.NaN;
         }
     }
 
@@ -216,19 +250,36 @@ class FootprintBenchmark {
         return new double[] {sum, count};
     }
 
-    static long cpuTicks(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    private static String javaOptsOverride(String opts) {
+        return opts == null ? "" : opts;
     }
 
-    static double rssMb(long pid) throws Exception {
+    /** {utime, stime} of a process, in clock ticks. */
+    static long[] cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
+    /** The kB lines of /proc/&lt;pid&gt;/status (VmRSS, RssAnon, RssFile, ...), in MB. */
+    static Map<String, Double> statusMb(long pid) throws Exception {
+        Map<String, Double> out = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.endsWith(" kB")) {
+                out.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 1, line.length() - 3).strip()) / 1024.0);
             }
         }
-        return Double.NaN;
+        return out;
+    }
+
+    /** Classes loaded, from VM.metaspace's "Total Usage - N loaders, M classes" line. */
+    static double classes(long pid) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid),
+                "VM.metaspace").redirectErrorStream(true).start();
+        var m = java.util.regex.Pattern.compile("Total Usage - \\d+ loaders, (\\d+) classes")
+                .matcher(new String(jcmd.getInputStream().readAllBytes()));
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /** The NMT summary's committed MB by category (Total first). */
@@ -262,35 +313,42 @@ class FootprintBenchmark {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                 "%n=== Agent footprint, as the chart runs it: %d namespaces x 2 listeners, %d established host sockets ===%n",
                 NAMESPACES, 2 * CONNECTIONS));
-        Figures b = all.stream().filter(f -> f.variant().equals("before")).findFirst().orElse(null);
-        Figures a = all.stream().filter(f -> f.variant().equals("after")).findFirst().orElseThrow();
-        out.append(String.format(Locale.ROOT, "%-34s %12s %12s %8s%n", "", "before", "after", "ratio"));
-        row(out, "steady RSS (MB, NMT on)", b == null ? null : b.rssMb(), a.rssMb());
-        row(out, "CPU over 60 s (% of one core)", b == null ? null : b.cpuPercent(), a.cpuPercent());
-        row(out, "scan p50 (ms)", b == null ? null : b.scanP50Ms(), a.scanP50Ms());
-        row(out, "scan p90 (ms)", b == null ? null : b.scanP90Ms(), a.scanP90Ms());
-        row(out, "first report after start (s)", b == null ? null : b.firstReportSeconds(), a.firstReportSeconds());
+        Figures base = all.getFirst();
+        out.append(String.format(Locale.ROOT, "%-34s", ""));
+        all.forEach(f -> out.append(String.format(Locale.ROOT, " %12s", f.variant())));
+        out.append(all.size() > 1 ? String.format(Locale.ROOT, " %8s%n", "ratio") : "\n");
+        row(out, "steady RSS (MB)", all, Figures::rssMb);
+        row(out, "  anonymous", all, Figures::rssAnonMb);
+        row(out, "  file-backed", all, Figures::rssFileMb);
+        row(out, "cgroup working set (MB)", all, Figures::workingSetMb);
+        row(out, "classes loaded", all, Figures::classes);
+        row(out, "CPU over 60 s (% of one core)", all, Figures::cpuPercent);
+        row(out, "  user", all, Figures::userPercent);
+        row(out, "  system", all, Figures::systemPercent);
+        row(out, "scan p50 (ms)", all, Figures::scanP50Ms);
+        row(out, "scan p90 (ms)", all, Figures::scanP90Ms);
+        row(out, "first report after start (s)", all, Figures::firstReportSeconds);
+        row(out, "  longest scan until then (ms)", all, Figures::firstScanMs);
         out.append("NMT committed (MB):\n");
-        List<String> keys = new ArrayList<>(a.nmtMb().keySet());
-        if (b != null) {
-            b.nmtMb().keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add);
-        }
+        List<String> keys = new ArrayList<>();
+        all.forEach(f -> f.nmtMb().keySet().stream().filter(k -> !keys.contains(k)).forEach(keys::add));
         for (String k : keys) {
-            double av = a.nmtMb().getOrDefault(k, 0.0);
-            double bv = b == null ? 0 : b.nmtMb().getOrDefault(k, 0.0);
-            if (Math.max(av, bv) >= 0.5) {
-                row(out, "  " + k, b == null ? null : bv, av);
+            if (all.stream().anyMatch(f -> f.nmtMb().getOrDefault(k, 0.0) >= 0.5)) {
+                row(out, "  " + k, all, f -> f.nmtMb().getOrDefault(k, 0.0));
             }
         }
-        if (b != null) {
-            out.append("before: ").append(b.javaOpts()).append(", limit ").append(b.limit()).append('\n');
-        }
-        out.append("after:  ").append(a.javaOpts()).append(", limit ").append(a.limit()).append('\n');
+        all.forEach(f -> out.append(String.format(Locale.ROOT, "%-8s %s, limit %s%n", f.variant() + ":", f.javaOpts(), f.limit())));
         System.out.println(out);
     }
 
-    static void row(StringBuilder out, String label, Double before, double after) {
-        out.append(String.format(Locale.ROOT, "%-34s %12s %12.2f %8s%n", label, before == null ? "-" : String.format(Locale.ROOT, "%.2f", before),
-                after, before == null || before == 0 ? "" : String.format(Locale.ROOT, "%.2fx", after / before)));
+    /** One figure per variant; the ratio is the last variant's over the first's. */
+    static void row(StringBuilder out, String label, List<Figures> all, java.util.function.ToDoubleFunction<Figures> figure) {
+        out.append(String.format(Locale.ROOT, "%-34s", label));
+        for (Figures f : all) {
+            out.append(String.format(Locale.ROOT, " %12.2f", figure.applyAsDouble(f)));
+        }
+        double first = figure.applyAsDouble(all.getFirst());
+        double last = figure.applyAsDouble(all.getLast());
+        out.append(all.size() > 1 && first != 0 ? String.format(Locale.ROOT, " %7.2fx", last / first) : "").append('\n');
     }
 }

@@ -4,6 +4,7 @@ import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.scan.LimitedBy;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
@@ -42,10 +43,10 @@ class PolicyEvaluatorTest {
     }
 
     static NetnsScan netns(long key, long overflows, Long deltaOverflows, ListenerFinding... listeners) {
-        NetnsCounters c = new NetnsCounters(overflows, overflows, 0, 0, 0, 0);
-        NetnsCounters d = deltaOverflows == null ? null : new NetnsCounters(deltaOverflows, deltaOverflows, 0, 0, 0, 0);
+        NetnsCounters c = new NetnsCounters(overflows, overflows, 0, 0, 0);
+        NetnsCounters d = deltaOverflows == null ? null : new NetnsCounters(deltaOverflows, deltaOverflows, 0, 0, 0);
         return new NetnsScan(key, key, ReaderKind.NETLINK, new NetnsAttribution(NetnsAttribution.Kind.POD, "uid", List.of(), null, null),
-                List.of(1), 4096, c, d, List.of(listeners));
+                List.of(1), new NetnsSysctls(4096, 1, 0, 512), c, d, List.of(listeners));
     }
 
     static ListenerFinding listener(int port, int depth, int limit) {

@@ -1,6 +1,5 @@
 package dev.backlogsentinel.agent.cluster;
 
-import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.policy.Evaluation;
 import dev.backlogsentinel.agent.policy.PodInfo;
@@ -50,7 +49,6 @@ public final class ClusterAgent implements AutoCloseable {
     private final PodIndex pods;
     private final SharedIndexInformer<BacklogPolicy> policies;
     private final PolicyEvaluator evaluator = new PolicyEvaluator();
-    private final HostSocketOwners hostOwners;
     private final ReportWriter writer;
     private final AgentLease lease;
     private final AtomicReference<ReportBuilder.Built> latest = new AtomicReference<>();
@@ -66,7 +64,6 @@ public final class ClusterAgent implements AutoCloseable {
         this.policies = client.resources(BacklogPolicy.class).inAnyNamespace().runnableInformer(0);
         this.policies.exceptionHandler(RetryForever.HANDLER);
         this.policies.start();
-        this.hostOwners = new HostSocketOwners(scanner.procRoot());
         this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval(), metrics::reportWritten);
         this.lease = new AgentLease(client, settings.namespace(), settings.node(), settings.holder(), settings.leaseRenewInterval(), clock);
     }
@@ -96,8 +93,6 @@ public final class ClusterAgent implements AutoCloseable {
         List<PodInfo> onNode = pods.all();
         Map<String, PodInfo> byUid = new HashMap<>();
         onNode.forEach(p -> byUid.put(p.uid(), p));
-        scan.namespaces().stream().filter(ns -> ns.attribution().kind() == NetnsAttribution.Kind.HOST).findFirst()
-                .ifPresent(host -> hostOwners.refresh(host, scanner::podOfProcess));
         Function<NetnsScan, Function<ListenerFinding, PodInfo>> podOf = ns -> podResolver(ns, byUid);
         metrics.record(scan, podOf);
         Evaluation evaluation = evaluator.evaluate(scan, onNode, podOf, policies.getStore().list());
@@ -113,9 +108,9 @@ public final class ClusterAgent implements AutoCloseable {
                 PodInfo pod = byUid.get(ns.attribution().podUid());
                 yield listener -> pod;
             }
-            // The node's namespace: a listener belongs to the hostNetwork pod that holds its socket, else to the node.
+            // The node's namespace: a listener belongs to the hostNetwork pod whose process holds its socket, else to the node.
             case HOST -> listener -> {
-                String uid = hostOwners.ownerOf(listener.inode());
+                String uid = HostListeners.podOf(listener, scanner::podOfProcess);
                 return uid == null ? null : byUid.get(uid);
             };
             default -> listener -> null;

@@ -1,10 +1,13 @@
 package dev.backlogsentinel.agent.cluster;
 
 import dev.backlogsentinel.agent.policy.PodInfo;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +47,29 @@ public final class PodIndex implements AutoCloseable {
     static PodInfo info(Pod p) {
         Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : Map.copyOf(p.getMetadata().getLabels());
         return new PodInfo(p.getMetadata().getNamespace(), p.getMetadata().getName(), p.getMetadata().getUid(), labels,
-                Objects.equals(Boolean.TRUE, p.getSpec().getHostNetwork()));
+                Objects.equals(Boolean.TRUE, p.getSpec().getHostNetwork()), containers(p));
+    }
+
+    /** Container names by id, from the statuses the kubelet writes ("containerd://&lt;id&gt;"). */
+    static Map<String, String> containers(Pod p) {
+        if (p.getStatus() == null) {
+            return Map.of();
+        }
+        Map<String, String> byId = new HashMap<>();
+        for (List<ContainerStatus> statuses : Arrays.asList(p.getStatus().getContainerStatuses(),
+                p.getStatus().getInitContainerStatuses(), p.getStatus().getEphemeralContainerStatuses())) {
+            if (statuses == null) {
+                continue;
+            }
+            for (ContainerStatus c : statuses) {
+                String id = c.getContainerID();
+                if (id != null && c.getName() != null) {
+                    int scheme = id.indexOf("://");
+                    byId.put(scheme >= 0 ? id.substring(scheme + 3) : id, c.getName());
+                }
+            }
+        }
+        return Map.copyOf(byId);
     }
 
     @Override

@@ -1,9 +1,13 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.policy.EvaluatedListener;
 import dev.backlogsentinel.agent.policy.Evaluation;
+import dev.backlogsentinel.agent.policy.PodInfo;
 import dev.backlogsentinel.agent.policy.PolicyCounts;
 import dev.backlogsentinel.agent.scan.NodeScan;
+import dev.backlogsentinel.api.report.ListenerProcess;
+import dev.backlogsentinel.api.report.NetnsSysctls;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import dev.backlogsentinel.api.report.PodRef;
 import dev.backlogsentinel.api.report.PolicyCount;
@@ -13,6 +17,7 @@ import dev.backlogsentinel.api.report.ReportedListener;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Turns a judged scan into the report's status, and says what part of it is its shape: which
@@ -62,14 +67,32 @@ public final class ReportBuilder {
             l.setSynRecv(e.listener().synRecv());
             l.setOverflowsTotal(e.netns().counters() == null ? null : e.netns().counters().listenOverflows());
             l.setDropsTotal(e.netns().counters() == null ? null : e.netns().counters().listenDrops());
+            l.setReqQFullDropTotal(e.netns().counters() == null ? null : e.netns().counters().reqQFullDrop());
+            l.setProcess(process(e.listener().owner(), e.pod()));
+            l.setSysctls(sysctls(e.netns().sysctls()));
             listeners.add(l);
             shape.add("listener " + e.policyNamespace() + "/" + e.policyName() + " " + e.pod().uid() + " " + l.getFamily() + " "
                     + l.getAddress() + ":" + l.getPort() + " " + l.getState() + " " + l.getSince() + " " + l.getLimit() + " "
-                    + l.getLimitedBy());
+                    + l.getLimitedBy() + " " + Objects.hashCode(l.getProcess()) + " " + Objects.hashCode(l.getSysctls()));
             values.add(l.getPort() + " " + l.getDepth() + " " + l.getPeakDepth() + " " + l.getSynRecv() + " " + l.getOverflowsTotal()
-                    + " " + l.getDropsTotal());
+                    + " " + l.getDropsTotal() + " " + l.getReqQFullDropTotal());
         }
         status.setListeners(listeners);
         return new Built(status, List.copyOf(shape), List.copyOf(values));
+    }
+
+    /** Who holds the socket, with the container's name from the pod's status; null when not known. */
+    static ListenerProcess process(SocketOwner owner, PodInfo pod) {
+        if (owner == null) {
+            return null;
+        }
+        return new ListenerProcess(owner.pid(), owner.command(), owner.containerId(),
+                pod == null ? null : pod.containerName(owner.containerId()), owner.server() == null ? null : owner.server().id(),
+                owner.holders());
+    }
+
+    static NetnsSysctls sysctls(dev.backlogsentinel.agent.kernel.NetnsSysctls s) {
+        return s == null || s.equals(dev.backlogsentinel.agent.kernel.NetnsSysctls.UNKNOWN) ? null
+                : new NetnsSysctls(s.somaxconn(), s.tcpSyncookies(), s.tcpAbortOnOverflow(), s.tcpMaxSynBacklog());
     }
 }

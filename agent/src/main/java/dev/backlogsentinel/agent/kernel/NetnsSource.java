@@ -2,7 +2,6 @@ package dev.backlogsentinel.agent.kernel;
 
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * What one reader keeps open for one network namespace, for that namespace's lifetime. The open
@@ -18,8 +17,8 @@ public interface NetnsSource extends AutoCloseable {
     /** SYN_RECV request sockets per local endpoint; walks the connection table, so only on demand. */
     Reading<Map<Endpoint, Integer>> synRecv() throws ReaderException;
 
-    /** net.core.somaxconn of this namespace now, when this reader can see it. */
-    OptionalInt somaxconn() throws ReaderException;
+    /** The namespace's TCP knobs now, those this reader can see (the others null). */
+    NetnsSysctls sysctls() throws ReaderException;
 
     @Override
     void close();

@@ -18,7 +18,7 @@ import java.util.Map;
 /** Renders a scan as the local-mode table: one row per listener, worst first across all namespaces. */
 public final class ListenerTable {
 
-    private static final String FORMAT = "%-12s %-36s %-28s %13s %8s %-10s %8s %16s %16s%n";
+    private static final String FORMAT = "%-12s %-36s %-28s %13s %8s %-10s %8s %16s %16s  %s%n";
 
     private ListenerTable() {
     }
@@ -38,7 +38,7 @@ public final class ListenerTable {
             out.append("scan errors: ").append(String.join(", ", parts)).append(first != null ? " (first: " + first + ")" : "").append('\n');
         }
         out.append(String.format(Locale.ROOT, FORMAT, "NETNS", "POD UID", "ADDRESS:PORT", "DEPTH/LIMIT", "USAGE",
-                "LIMITEDBY", "SYN_RECV", "OVERFLOWS(+NEW)", "DROPS(+NEW)"));
+                "LIMITEDBY", "SYN_RECV", "OVERFLOWS(+NEW)", "DROPS(+NEW)", "PROCESS"));
         List<Row> rows = new ArrayList<>();
         for (NetnsScan ns : scan.namespaces()) {
             for (ListenerFinding l : ns.listeners()) {
@@ -72,7 +72,8 @@ public final class ListenerTable {
                 l.limitedBy().label(),
                 Integer.toString(l.synRecv()),
                 c == null ? "?" : withDelta(c.listenOverflows(), d == null ? null : d.listenOverflows()),
-                c == null ? "?" : withDelta(c.listenDrops(), d == null ? null : d.listenDrops()));
+                c == null ? "?" : withDelta(c.listenDrops(), d == null ? null : d.listenDrops()),
+                l.owner() == null ? "-" : l.owner().label());
     }
 
     private static String owner(NetnsAttribution a) {

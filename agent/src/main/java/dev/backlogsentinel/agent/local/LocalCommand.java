@@ -1,7 +1,6 @@
 package dev.backlogsentinel.agent.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -23,7 +22,7 @@ import java.util.concurrent.Callable;
 
 /**
  * Local mode: no cluster, every listener in every network namespace of this machine, as a live
- * table or one JSON document. Never touches the Kubernetes client.
+ * table, JSON Lines (one object per scan), or one table or JSON document. Never touches the Kubernetes client.
  */
 @Dependent
 @Command(name = "backlog-sentinel-agent", mixinStandardHelpOptions = true,
@@ -40,7 +39,8 @@ public class LocalCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Print one scan and exit.")
     boolean once;
 
-    @Option(names = {"-o", "--output"}, description = "table (default) or json; json prints one document and exits.")
+    @Option(names = {"-o", "--output"}, description = "table (default) or json: with --once one JSON document, "
+            + "else one JSON object per scan per line (JSON Lines), for jq and log shippers.")
     Output output = Output.table;
 
     @Option(names = "--reader", description = "auto (default: netlink where permitted, else procfs), netlink or procfs.",
@@ -68,16 +68,13 @@ public class LocalCommand implements Callable<Integer> {
         this.factory = factory;
         this.metrics = metrics;
         this.config = config;
-        this.json = json.copy().enable(SerializationFeature.INDENT_OUTPUT);
+        this.json = json.copy();
     }
 
     /** True when the arguments ask for one scan, so start-up can skip the HTTP listener. */
     public static boolean isOneShot(List<String> args) {
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--once") || a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")
-                    || a.equals("--output=json") || a.equals("-ojson")
-                    || ((a.equals("--output") || a.equals("-o")) && i + 1 < args.size() && args.get(i + 1).equals("json"))) {
+        for (String a : args) {
+            if (a.equals("--once") || a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
                 return true;
             }
         }
@@ -89,14 +86,17 @@ public class LocalCommand implements Callable<Integer> {
         ReaderChoice choice = reader != null ? reader : config.reader();
         Path root = procRoot != null ? procRoot : Path.of(config.procRoot());
         Duration every = interval != null ? interval : config.scanInterval();
-        boolean live = !once && output == Output.table;
+        boolean live = !once;
         boolean terminal = System.console() != null;
         try (NodeScanner scanner = factory.create(choice, root)) {
             while (true) {
                 NodeScan scan = scanner.scan();
                 metrics.record(scan);
                 if (output == Output.json) {
-                    out.println(json.writeValueAsString(LocalReport.of(scan)));
+                    // --once: one document for people; live: one line per scan (JSON Lines), flushed below.
+                    LocalReport report = LocalReport.of(scan);
+                    out.println(live ? json.writeValueAsString(report)
+                            : json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
                 } else {
                     // Redraw in place on a terminal; append when piped, so a log keeps every scan.
                     out.print((live && terminal ? "\033[H\033[2J" : "") + ListenerTable.render(scan, rows));

@@ -1,11 +1,18 @@
 package dev.backlogsentinel.agent.local;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,14 +30,40 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
      * @param podUid      the pod whose namespace this is, or null
      * @param attribution host, pod, shared, none or unrecognised
      * @param key         the agent's identity for the namespace (inode of its /proc net/tcp entry)
+     * @param sysctls     the namespace's TCP knobs as read from inside it (somaxconn among them)
      */
     public record Namespace(Long netns, String podUid, Integer somaxconn, Counters counters, List<Listener> listeners,
             String attribution, List<String> containerIds, String reader, long key, List<Integer> pids,
-            Counters countersDelta) {
+            Counters countersDelta, Sysctls sysctls) {
     }
 
-    public record Counters(long listenOverflows, long listenDrops, long reqQFullDrop, long reqQFullDoCookies,
-            long syncookiesSent) {
+    /** null where the reader cannot see a knob (procfs, for other namespaces than the agent's). */
+    public record Sysctls(Integer somaxconn, Integer tcpSyncookies, Integer tcpAbortOnOverflow, Integer tcpMaxSynBacklog) {
+
+        static Sysctls of(NetnsSysctls s) {
+            return new Sysctls(s.somaxconn(), s.tcpSyncookies(), s.tcpAbortOnOverflow(), s.tcpMaxSynBacklog());
+        }
+    }
+
+    /**
+     * The process holding the socket, as {@code ss -ltnp} shows it (the lowest pid of its holders).
+     *
+     * @param holders     how many processes hold the socket (a pre-forking server's master and workers)
+     * @param containerId the container it runs in (from its cgroup), or null
+     * @param server      the server software when recognised (nginx, java, node, go, ...), or null
+     */
+    public record Process(int pid, String command, int fd, int holders, String containerId, String server) {
+
+        static Process of(SocketOwner o) {
+            return o == null ? null : new Process(o.pid(), o.command(), o.fd(), o.holders(), o.containerId(),
+                    o.server() == null ? null : o.server().id());
+        }
+    }
+
+    /** The kernel's unsigned 64-bit counters, printed as the numbers they are (see NetnsCounters). */
+    public record Counters(@JsonSerialize(using = Unsigned.class) long listenOverflows, @JsonSerialize(using = Unsigned.class) long listenDrops,
+            @JsonSerialize(using = Unsigned.class) long reqQFullDrop, @JsonSerialize(using = Unsigned.class) long reqQFullDoCookies,
+            @JsonSerialize(using = Unsigned.class) long syncookiesSent) {
 
         static Counters of(NetnsCounters c) {
             return c == null ? null
@@ -41,13 +74,27 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
     /**
      * @param limitedBy backlog, somaxconn, or unknown
      * @param drops     the socket's own drop counter (netlink reader only)
+     * @param process   the process holding the socket, or null when not known
      */
     public record Listener(String family, String address, int port, int depth, Integer limit, String limitedBy,
-            Double usagePercent, boolean full, int synRecv, Long drops, long inode) {
+            Double usagePercent, boolean full, int synRecv, Long drops, long inode, Process process) {
 
         static Listener of(ListenerFinding f) {
             return new Listener(f.endpoint().family().name(), f.endpoint().address(), f.endpoint().port(), f.depth(),
-                    f.limit(), f.limitedBy().label(), f.usagePercent(), f.full(), f.synRecv(), f.drops(), f.inode());
+                    f.limit(), f.limitedBy().label(), f.usagePercent(), f.full(), f.synRecv(), f.drops(), f.inode(),
+                    Process.of(f.owner()));
+        }
+    }
+
+    /** Writes a long as the unsigned number it holds. */
+    static final class Unsigned extends StdSerializer<Long> {
+        Unsigned() {
+            super(Long.class);
+        }
+
+        @Override
+        public void serialize(Long value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeNumber(Long.toUnsignedString(value));
         }
     }
 
@@ -62,6 +109,7 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
     private static Namespace namespace(NetnsScan ns) {
         return new Namespace(ns.nsInode(), ns.attribution().podUid(), ns.somaxconn(), Counters.of(ns.counters()),
                 ns.listeners().stream().map(Listener::of).toList(), ns.attribution().kind().label(),
-                ns.attribution().containerIds(), ns.reader().label(), ns.key(), ns.pids(), Counters.of(ns.delta()));
+                ns.attribution().containerIds(), ns.reader().label(), ns.key(), ns.pids(), Counters.of(ns.delta()),
+                Sysctls.of(ns.sysctls()));
     }
 }

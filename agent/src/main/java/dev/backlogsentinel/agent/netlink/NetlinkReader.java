@@ -4,6 +4,7 @@ import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
@@ -19,18 +20,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
- * The exact reader: per namespace, a NETLINK_SOCK_DIAG socket and an fd on net.core.somaxconn,
- * both opened from inside the namespace (setns on the entrance thread) and kept for its lifetime.
- * idiag_rqueue of a listener is its accept-queue depth and idiag_wqueue its real limit.
+ * The exact reader: per namespace, a NETLINK_SOCK_DIAG socket and an fd on each of its TCP knobs
+ * (net.core.somaxconn, tcp_syncookies, ...), all opened from inside the namespace (setns on the
+ * entrance thread) and kept for its lifetime: /proc/sys opened anywhere else shows the opener's
+ * namespace. idiag_rqueue of a listener is its accept-queue depth and idiag_wqueue its real limit.
  */
 public final class NetlinkReader implements ListenerReader, AutoCloseable {
 
     private static final int LISTEN_MASK = 1 << SockDiagSocket.TCP_LISTEN;
     private static final int SYN_RECV_MASK = 1 << SockDiagSocket.TCP_SYN_RECV;
-    private static final String SOMAXCONN = "/proc/sys/net/core/somaxconn";
     private static final int ESRCH = 3;
 
     private final Path procRoot;
@@ -73,14 +73,24 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             throw new Libc.SyscallException("setns", "pid moved to namespace key " + here + ", expected " + expectedKey, ESRCH);
         }
         SockDiagSocket socket = SockDiagSocket.openHere();
-        int somaxconnFd;
-        try {
-            somaxconnFd = Libc.open(SOMAXCONN, Libc.O_RDONLY | Libc.O_CLOEXEC);
-        } catch (Libc.SyscallException e) {
-            socket.close();
-            throw e;
+        NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+        int[] fds = new int[knobs.length];
+        for (int i = 0; i < knobs.length; i++) {
+            try {
+                fds[i] = Libc.open("/proc/sys/" + knobs[i].path(), Libc.O_RDONLY | Libc.O_CLOEXEC);
+            } catch (Libc.SyscallException e) {
+                if (knobs[i] == NetnsSysctls.Knob.SOMAXCONN) {
+                    // Every kernel has it: without it something is wrong with this namespace's /proc/sys.
+                    for (int j = 0; j < i; j++) {
+                        Libc.close(fds[j]);
+                    }
+                    socket.close();
+                    throw e;
+                }
+                fds[i] = -1;
+            }
         }
-        return new NetlinkSource(socket, somaxconnFd);
+        return new NetlinkSource(socket, fds);
     }
 
     @Override
@@ -90,13 +100,15 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
 
     private static final class NetlinkSource implements NetnsSource {
         private final SockDiagSocket socket;
-        private final int somaxconnFd;
+        /** One per NetnsSysctls.Knob, -1 where the namespace has no such file. */
+        private final int[] knobFds;
         private final Arena arena = Arena.ofShared();
-        private final MemorySegment somaxconnBuf = arena.allocate(32);
+        private final MemorySegment knobBuf = arena.allocate(32);
+        private boolean bothFamiliesAtOnce = true;
 
-        NetlinkSource(SockDiagSocket socket, int somaxconnFd) {
+        NetlinkSource(SockDiagSocket socket, int[] knobFds) {
             this.socket = socket;
-            this.somaxconnFd = somaxconnFd;
+            this.knobFds = knobFds;
         }
 
         @Override
@@ -107,13 +119,24 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
         @Override
         public synchronized Reading<List<ListenerSample>> listeners() throws ReaderException {
             List<ListenerSample> out = new ArrayList<>();
+            SockDiagSocket.Sink sink = (sample, state) -> {
+                if (state == SockDiagSocket.TCP_LISTEN) {
+                    out.add(sample);
+                }
+            };
             int malformed = 0;
+            if (bothFamiliesAtOnce) {
+                try {
+                    malformed = socket.dumpBothFamilies(LISTEN_MASK, true, sink);
+                    return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+                } catch (Libc.SyscallException | SockDiagSocket.DumpException e) {
+                    // A kernel that no longer serves the original request: one request per family from now on.
+                    bothFamiliesAtOnce = false;
+                    out.clear();
+                }
+            }
             for (int family : new int[] {SockDiagSocket.AF_INET, SockDiagSocket.AF_INET6}) {
-                malformed += dump(family, LISTEN_MASK, true, (sample, state) -> {
-                    if (state == SockDiagSocket.TCP_LISTEN) {
-                        out.add(sample);
-                    }
-                });
+                malformed += dump(family, LISTEN_MASK, true, sink);
             }
             return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
         }
@@ -143,22 +166,33 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
         }
 
         @Override
-        public synchronized OptionalInt somaxconn() throws ReaderException {
+        public synchronized NetnsSysctls sysctls() throws ReaderException {
+            NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+            Integer[] values = new Integer[knobs.length];
+            for (int i = 0; i < knobs.length; i++) {
+                values[i] = knobFds[i] < 0 ? null : read(knobFds[i], knobs[i]);
+            }
+            return NetnsSysctls.of(values);
+        }
+
+        private Integer read(int fd, NetnsSysctls.Knob knob) throws ReaderException {
             try {
-                long n = Libc.pread(somaxconnFd, somaxconnBuf, somaxconnBuf.byteSize(), 0, SOMAXCONN);
-                String text = new String(somaxconnBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
-                return OptionalInt.of(Integer.parseInt(text));
+                long n = Libc.pread(fd, knobBuf, knobBuf.byteSize(), 0, knob.path());
+                String text = new String(knobBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
+                return Integer.parseInt(text);
             } catch (Libc.SyscallException e) {
-                throw new ReaderException("reading somaxconn: " + e.getMessage(), false, e);
+                throw new ReaderException("reading " + knob.path() + ": " + e.getMessage(), false, e);
             } catch (NumberFormatException e) {
-                throw new ReaderException("somaxconn is not a number: " + e.getMessage());
+                throw new ReaderException(knob.path() + " is not a number: " + e.getMessage());
             }
         }
 
         @Override
         public synchronized void close() {
             socket.close();
-            Libc.close(somaxconnFd);
+            for (int fd : knobFds) {
+                Libc.close(fd);
+            }
             arena.close();
         }
     }

@@ -5,6 +5,7 @@ import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.netns.NetnsProcesses;
@@ -18,30 +19,29 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The zero-capability reader: /proc/&lt;pid&gt;/net/tcp and tcp6. Depth is exact; the socket's own
  * limit is not in procfs, so the limit shown is the namespace's somaxconn where the agent can read
- * it (its own namespace), an upper bound marked limitedBy: unknown.
+ * it (its own namespace, as its other TCP knobs), an upper bound marked limitedBy: unknown.
  */
 public final class ProcfsReader implements ListenerReader {
 
     private final Path procRoot;
     private final long maxFileBytes;
     private final long ownKey;
-    private final IntSupplier ownSomaxconn;
+    private final Supplier<NetnsSysctls> ownSysctls;
 
     /**
-     * @param ownKey       key of the agent's own namespace, whose somaxconn it can read without entering
-     * @param ownSomaxconn reads that value; negative when it cannot
+     * @param ownKey     key of the agent's own namespace, whose knobs it can read without entering
+     * @param ownSysctls reads them (null where it cannot)
      */
-    public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, IntSupplier ownSomaxconn) {
+    public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, Supplier<NetnsSysctls> ownSysctls) {
         this.procRoot = procRoot;
         this.maxFileBytes = maxFileBytes;
         this.ownKey = ownKey;
-        this.ownSomaxconn = ownSomaxconn;
+        this.ownSysctls = ownSysctls;
     }
 
     @Override
@@ -58,7 +58,7 @@ public final class ProcfsReader implements ListenerReader {
             try {
                 tcp = ProcFile.open(dir.resolve("net/tcp"), maxFileBytes);
                 ProcFile tcp6 = openOptional(dir.resolve("net/tcp6"));
-                return new ProcfsSource(tcp, tcp6, netns.key() == ownKey ? ownSomaxconn : null);
+                return new ProcfsSource(tcp, tcp6, netns.key() == ownKey ? ownSysctls : null);
             } catch (NoSuchFileException e) {
                 closeQuietly(tcp);
                 last = new ReaderException("pid " + pid + " exited before its net/tcp could be opened");
@@ -94,12 +94,12 @@ public final class ProcfsReader implements ListenerReader {
     private static final class ProcfsSource implements NetnsSource {
         private final ProcFile tcp;
         private final ProcFile tcp6;
-        private final IntSupplier somaxconn;
+        private final Supplier<NetnsSysctls> sysctls;
 
-        ProcfsSource(ProcFile tcp, ProcFile tcp6, IntSupplier somaxconn) {
+        ProcfsSource(ProcFile tcp, ProcFile tcp6, Supplier<NetnsSysctls> sysctls) {
             this.tcp = tcp;
             this.tcp6 = tcp6;
-            this.somaxconn = somaxconn;
+            this.sysctls = sysctls;
         }
 
         @Override
@@ -140,9 +140,8 @@ public final class ProcfsReader implements ListenerReader {
         }
 
         @Override
-        public OptionalInt somaxconn() {
-            int value = somaxconn == null ? -1 : somaxconn.getAsInt();
-            return value < 0 ? OptionalInt.empty() : OptionalInt.of(value);
+        public NetnsSysctls sysctls() {
+            return sysctls == null ? NetnsSysctls.UNKNOWN : sysctls.get();
         }
 
         @Override

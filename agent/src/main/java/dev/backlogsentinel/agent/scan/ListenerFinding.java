@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 
 /**
@@ -12,15 +13,21 @@ import dev.backlogsentinel.agent.kernel.Endpoint;
  * @param full         depth &gt; limit, the kernel's own test: new connections are being dropped
  * @param synRecv      SYN_RECV request sockets at the last count (counted on demand, see NodeScanner)
  * @param drops        the socket's own drop counter (netlink), or null
+ * @param owner        the processes holding the socket, or null when not known (yet)
  */
 public record ListenerFinding(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
-        Double usagePercent, boolean full, int synRecv, Long drops) {
+        Double usagePercent, boolean full, int synRecv, Long drops, SocketOwner owner) {
 
     public static ListenerFinding of(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
             int synRecv, Long drops) {
+        return of(endpoint, inode, depth, limit, limitedBy, synRecv, drops, null);
+    }
+
+    public static ListenerFinding of(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
+            int synRecv, Long drops, SocketOwner owner) {
         Double usage = limit == null ? null : Math.round(1000.0 * depth / Math.max(limit, 1)) / 10.0;
         boolean full = limit != null && depth > limit;
-        return new ListenerFinding(endpoint, inode, depth, limit, limitedBy, usage, full, synRecv, drops);
+        return new ListenerFinding(endpoint, inode, depth, limit, limitedBy, usage, full, synRecv, drops, owner);
     }
 
     /** Worst first: full before not, then by usage, then by depth. */

@@ -3,12 +3,15 @@ package dev.backlogsentinel.agent.scan;
 import dev.backlogsentinel.agent.attribution.CgroupAttributor;
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.attribution.ProcessAttribution;
+import dev.backlogsentinel.agent.attribution.SocketOwner;
+import dev.backlogsentinel.agent.attribution.SocketOwners;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
 import dev.backlogsentinel.agent.kernel.NetnsSource.Reading;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.kernel.SynRecvMatcher;
@@ -32,16 +35,18 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * Scans every network namespace of the machine: discovers them, keeps one source per namespace for
  * its lifetime, reads listeners and counters, and turns them into findings. One scan at a time.
  *
- * <p>SYN_RECV is counted on demand because it walks the connection table: on a namespace's first
- * scan, when its SYN-queue counters moved, or when one of its listeners is at
- * {@code synRecvNearPercent} of its limit. Between counts a listener carries its last count.
+ * <p>SYN_RECV is counted on demand because it walks the host's whole connection table: when a
+ * namespace's SYN-queue counters moved, or when one of its listeners is at
+ * {@code synRecvNearPercent} of its limit, and (for the command line, which shows every listener
+ * as ss would) on a namespace's first scan. Between counts a listener carries its last count. A
+ * node agent skips the first-sight count: a hundred namespaces on a node holding 40,000
+ * connections would otherwise walk that table two hundred times before its first report.
  */
 public final class NodeScanner implements AutoCloseable {
 
@@ -53,27 +58,32 @@ public final class NodeScanner implements AutoCloseable {
     private final ListenerReader procfs;
     private final long maxFileBytes;
     private final int synRecvNearPercent;
+    private final boolean synRecvAtFirstSight;
     private final Clock clock;
     private final long ownKey;
     private final Map<Long, TrackedNetns> tracked = new HashMap<>();
     private final Map<Integer, ProcessAttribution> processes = new HashMap<>();
+    private final SocketOwners socketOwners;
     private String readerNote;
     private boolean noteLogged;
 
     /**
-     * @param netlink the exact reader, or null when the choice is procfs
-     * @param ownKey  key of the agent's own namespace (the node's, under hostNetwork)
+     * @param netlink             the exact reader, or null when the choice is procfs
+     * @param synRecvAtFirstSight count SYN_RECV on a namespace's first scan, whatever its queues show
+     * @param ownKey              key of the agent's own namespace (the node's, under hostNetwork)
      */
     public NodeScanner(NetnsDiscovery discovery, ReaderChoice choice, ListenerReader netlink, ListenerReader procfs,
-            long maxFileBytes, int synRecvNearPercent, long ownKey, Clock clock) {
+            long maxFileBytes, int synRecvNearPercent, boolean synRecvAtFirstSight, long ownKey, Clock clock) {
         this.discovery = discovery;
         this.choice = choice;
         this.netlink = netlink;
         this.procfs = procfs;
         this.maxFileBytes = maxFileBytes;
         this.synRecvNearPercent = synRecvNearPercent;
+        this.synRecvAtFirstSight = synRecvAtFirstSight;
         this.ownKey = ownKey;
         this.clock = clock;
+        this.socketOwners = new SocketOwners(discovery.procRoot());
     }
 
     public synchronized NodeScan scan() {
@@ -94,7 +104,7 @@ public final class NodeScanner implements AutoCloseable {
                     continue;
                 }
             }
-            NetnsScan result = read(t, netns, errors);
+            NetnsScan result = read(t, netns, at, errors);
             if (result != null) {
                 namespaces.add(result);
             }
@@ -180,18 +190,18 @@ public final class NodeScanner implements AutoCloseable {
         }
     }
 
-    private NetnsScan read(TrackedNetns t, NetnsProcesses netns, ScanErrors errors) {
+    private NetnsScan read(TrackedNetns t, NetnsProcesses netns, Instant at, ScanErrors errors) {
         Reading<List<ListenerSample>> listeners;
-        OptionalInt somaxconn;
+        NetnsSysctls sysctls;
         try {
             listeners = t.source.listeners();
             note(listeners, errors);
-            somaxconn = t.source.somaxconn();
+            sysctls = t.source.sysctls();
         } catch (ReaderException e) {
             errors.add(ScanErrors.Kind.READ, "namespace " + describe(t) + ": " + e.getMessage());
             return null;
         }
-        Integer sysctl = somaxconn.isPresent() ? somaxconn.getAsInt() : null;
+        Integer sysctl = sysctls.somaxconn();
         NetnsCounters counters = readCounters(t, errors);
         NetnsCounters delta = t.lastCounters == null || counters == null ? null : counters.since(t.lastCounters);
         t.lastCounters = counters;
@@ -207,17 +217,18 @@ public final class NodeScanner implements AutoCloseable {
             }
         }
 
-        List<ListenerFinding> findings = new ArrayList<>(listeners.value().size());
-        for (ListenerSample s : listeners.value()) {
-            findings.add(finding(t.source.kind(), s, sysctl, t.lastSynRecv.getOrDefault(s.endpoint(), 0)));
-        }
-        findings.sort(ListenerFinding::worstFirst);
-
         if (!netns.pids().equals(t.pids)) {
             t.pids = netns.pids();
             t.attribution = attribute(t.key, netns.pids(), errors);
         }
-        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctl, counters, delta,
+        t.owners.refresh(listeners.value(), t.pids, at, socketOwners, processes::get);
+
+        List<ListenerFinding> findings = new ArrayList<>(listeners.value().size());
+        for (ListenerSample s : listeners.value()) {
+            findings.add(finding(t.source.kind(), s, sysctl, t.lastSynRecv.getOrDefault(s.endpoint(), 0), t.owners.of(s.inode())));
+        }
+        findings.sort(ListenerFinding::worstFirst);
+        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctls, counters, delta,
                 List.copyOf(findings));
     }
 
@@ -237,7 +248,7 @@ public final class NodeScanner implements AutoCloseable {
     }
 
     private boolean needsSynRecv(TrackedNetns t, NetnsCounters delta, List<ListenerSample> listeners, Integer sysctl) {
-        if (!t.synRecvCounted || (delta != null && delta.synQueueMoved())) {
+        if ((!t.synRecvCounted && synRecvAtFirstSight) || (delta != null && delta.synQueueMoved())) {
             return true;
         }
         for (ListenerSample s : listeners) {
@@ -249,13 +260,13 @@ public final class NodeScanner implements AutoCloseable {
         return false;
     }
 
-    static ListenerFinding finding(ReaderKind reader, ListenerSample s, Integer somaxconn, int synRecv) {
+    static ListenerFinding finding(ReaderKind reader, ListenerSample s, Integer somaxconn, int synRecv, SocketOwner owner) {
         if (reader == ReaderKind.NETLINK && s.limit() != null) {
             return ListenerFinding.of(s.endpoint(), s.inode(), s.depth(), s.limit(), LimitedBy.of(s.limit(), somaxconn),
-                    synRecv, s.drops());
+                    synRecv, s.drops(), owner);
         }
         // procfs: somaxconn bounds the real limit from above, so "full" is still sound when it says true.
-        return ListenerFinding.of(s.endpoint(), s.inode(), s.depth(), somaxconn, LimitedBy.UNKNOWN, synRecv, s.drops());
+        return ListenerFinding.of(s.endpoint(), s.inode(), s.depth(), somaxconn, LimitedBy.UNKNOWN, synRecv, s.drops(), owner);
     }
 
     private NetnsAttribution attribute(long key, List<Integer> pids, ScanErrors errors) {

@@ -1,6 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
 import dev.backlogsentinel.agent.config.AgentConfig;
+import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.netlink.NetlinkReader;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
 import dev.backlogsentinel.agent.procfs.ProcfsReader;
@@ -19,9 +20,9 @@ import java.time.Clock;
 @ApplicationScoped
 public class NodeScannerFactory {
 
-    /** The agent's own view, whatever the procfs root: which namespace it runs in, and its somaxconn. */
+    /** The agent's own view, whatever the procfs root: which namespace it runs in, and its TCP knobs. */
     private static final Path OWN_NET_TCP = Path.of("/proc/thread-self/net/tcp");
-    private static final Path OWN_SOMAXCONN = Path.of("/proc/sys/net/core/somaxconn");
+    private static final Path OWN_SYSCTLS = Path.of("/proc/sys");
 
     private final AgentConfig config;
     private final Clock clock;
@@ -32,16 +33,22 @@ public class NodeScannerFactory {
         this.clock = clock;
     }
 
+    /** The node agent's scanner: SYN_RECV only when a namespace's queues call for it. */
     public NodeScanner create() {
-        return create(config.reader(), Path.of(config.procRoot()));
+        return create(config.reader(), Path.of(config.procRoot()), false);
     }
 
+    /** The command line's: every listener's SYN_RECV from the first scan, as ss shows it. */
     public NodeScanner create(ReaderChoice choice, Path procRoot) {
+        return create(choice, procRoot, true);
+    }
+
+    public NodeScanner create(ReaderChoice choice, Path procRoot, boolean synRecvAtFirstSight) {
         long ownKey = ownKey();
-        ProcfsReader procfs = new ProcfsReader(procRoot, config.maxProcFileBytes(), ownKey, NodeScannerFactory::ownSomaxconn);
+        ProcfsReader procfs = new ProcfsReader(procRoot, config.maxProcFileBytes(), ownKey, NodeScannerFactory::ownSysctls);
         NetlinkReader netlink = choice == ReaderChoice.PROCFS ? null : new NetlinkReader(procRoot);
         return new NodeScanner(new NetnsDiscovery(procRoot), choice, netlink, procfs, config.maxProcFileBytes(),
-                config.synRecvNearPercent(), ownKey, clock);
+                config.synRecvNearPercent(), synRecvAtFirstSight, ownKey, clock);
     }
 
     static long ownKey() {
@@ -52,17 +59,27 @@ public class NodeScannerFactory {
         }
     }
 
+    /** The agent's own namespace's knobs, each null when it cannot be read. */
+    static NetnsSysctls ownSysctls() {
+        NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+        Integer[] values = new Integer[knobs.length];
+        for (int i = 0; i < knobs.length; i++) {
+            values[i] = readInt(OWN_SYSCTLS.resolve(knobs[i].path()));
+        }
+        return NetnsSysctls.of(values);
+    }
+
     /**
      * One read() into a buffer: a sysctl integer answers EOF to any read at a non-zero offset, so a
      * reader that starts with one byte (Files.readString on a zero-size file) sees only "4" of "4096".
      */
-    static int ownSomaxconn() {
-        try (InputStream in = Files.newInputStream(OWN_SOMAXCONN)) {
+    static Integer readInt(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[32];
             int n = in.read(buf);
-            return n <= 0 ? -1 : Integer.parseInt(new String(buf, 0, n, StandardCharsets.US_ASCII).strip());
+            return n <= 0 ? null : Integer.valueOf(new String(buf, 0, n, StandardCharsets.US_ASCII).strip());
         } catch (IOException | NumberFormatException e) {
-            return -1;
+            return null;
         }
     }
 }

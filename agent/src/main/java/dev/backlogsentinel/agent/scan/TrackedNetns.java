@@ -19,13 +19,14 @@ final class TrackedNetns implements AutoCloseable {
     final long key;
     Long nsInode;
     final NetnsSource source;
-    /** Null when the namespace's netstat/snmp could not be opened. */
+    /** Null when the namespace's netstat could not be opened. */
     final CountersFiles counters;
     List<Integer> pids = List.of();
     NetnsAttribution attribution;
     NetnsCounters lastCounters;
     Map<Endpoint, Integer> lastSynRecv = Map.of();
     boolean synRecvCounted;
+    final ListenerOwners owners = new ListenerOwners();
 
     TrackedNetns(long key, Long nsInode, NetnsSource source, CountersFiles counters) {
         this.key = key;

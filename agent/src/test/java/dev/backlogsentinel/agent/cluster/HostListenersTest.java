@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * fake kubepods cgroup; the node's other listeners stay the node's own.
  */
 @RootRequired
-class HostSocketOwnersTest {
+class HostListenersTest {
 
     static final String UID = "0f5a1e2d-3c4b-4a59-8e7f-6a5b4c3d2e1f";
 
@@ -50,16 +50,12 @@ class HostSocketOwnersTest {
             int port = ((InetSocketAddress) mine.getLocalAddress()).getPort();
             NetnsScan host = scanner.scan().namespaces().stream()
                     .filter(n -> n.attribution().kind() == NetnsAttribution.Kind.HOST).findFirst().orElseThrow();
-            HostSocketOwners owners = new HostSocketOwners(procRoot);
-            owners.refresh(host, scanner::podOfProcess);
             ListenerFinding ours = host.listeners().stream().filter(l -> l.endpoint().port() == port).findFirst().orElseThrow();
-            assertThat(owners.ownerOf(ours.inode())).isEqualTo(UID);
-            assertThat(host.listeners()).as("the node's own listeners").anySatisfy(l -> assertThat(owners.ownerOf(l.inode())).isNull());
-            // Asked again, nothing is searched again, and the answers hold.
-            owners.refresh(host, p -> {
-                throw new AssertionError("searched again for pid " + p);
-            });
-            assertThat(owners.ownerOf(ours.inode())).isEqualTo(UID);
+            assertThat(ours.owner()).as("the scan found who holds the socket").isNotNull();
+            assertThat(ours.owner().pids()).contains(5151);
+            assertThat(HostListeners.podOf(ours, scanner::podOfProcess)).isEqualTo(UID);
+            assertThat(host.listeners()).as("the node's own listeners").anySatisfy(l ->
+                    assertThat(HostListeners.podOf(l, scanner::podOfProcess)).isNull());
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
+import dev.backlogsentinel.testing.NetnsApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,25 +28,44 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged agent run as the README runs it, without a cluster: as root, as an unprivileged
- * user, and as a live table serving metrics.
+ * user, as a live table serving metrics, and as a live stream of JSON lines. Besides the
+ * namespace the test fills itself, a real server process (Python) holds a listener in a namespace
+ * of its own, so the output must name who holds it.
  */
 @RootRequired
 class LocalModeIT {
 
     static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     static NetnsFixture netns;
+    static NetnsApp app;
 
     @BeforeAll
     static void fill() throws Exception {
         assertThat(JAR).as("run after package").exists();
         netns = NetnsFixture.withFullQueues();
+        app = NetnsApp.start(7070, 8, 12);
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
+        if (app != null) {
+            app.close();
+        }
         if (netns != null) {
             netns.close();
         }
+    }
+
+    /** The app's namespace in a JSON document, by the pid that holds it. */
+    static JsonNode appNamespace(JsonNode doc) {
+        for (JsonNode ns : doc.get("namespaces")) {
+            for (JsonNode pid : ns.get("pids")) {
+                if (pid.asLong() == app.pid()) {
+                    return ns;
+                }
+            }
+        }
+        throw new AssertionError("no namespace with pid " + app.pid() + " in " + doc);
     }
 
     record Run(int exit, String stdout, String stderr) {
@@ -107,7 +127,47 @@ class LocalModeIT {
             assertThat(l.get("usagePercent").asDouble()).isEqualTo(106.3);
             assertThat(l.has("synRecv")).isTrue();
         }
+        assertThat(ns.get("sysctls").get("somaxconn").asInt()).isEqualTo(4096);
+        assertThat(ns.get("sysctls").get("tcpSyncookies").isInt()).as("read from inside the namespace").isTrue();
+
+        JsonNode held = listener(appNamespace(doc), 7070);
+        assertThat(held.get("depth").asInt()).isEqualTo(9);
+        assertThat(held.get("process").get("pid").asLong()).as("who holds the socket, as ss -p shows it").isEqualTo(app.pid());
+        assertThat(held.get("process").get("command").asText()).isEqualTo("python3");
+        assertThat(held.get("process").get("fd").asInt()).isPositive();
+        assertThat(held.get("process").get("holders").asInt()).isEqualTo(1);
         assertThat(run.stderr()).doesNotContain("Exception");
+
+        Run table = agent(List.of(), "--once");
+        assertThat(table.exit()).isZero();
+        assertThat(table.stdout()).contains("PROCESS").contains("python3(" + app.pid() + ")");
+    }
+
+    @Test
+    void liveJsonPrintsOneDocumentPerScanPerLine() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=" + port, "-jar", JAR.toAbsolutePath().toString(), "-o", "json", "--interval", "300ms");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            ObjectMapper json = new ObjectMapper();
+            List<java.time.Instant> scannedAt = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String line = lines.readLine();
+                assertThat(line).as("a line per scan, flushed as it is printed").isNotNull();
+                JsonNode doc = json.readTree(line);
+                assertThat(listener(appNamespace(doc), 7070).get("depth").asInt()).isEqualTo(9);
+                scannedAt.add(java.time.Instant.parse(doc.get("scannedAt").asText()));
+            }
+            assertThat(scannedAt).doesNotHaveDuplicates().isSorted();
+            assertThat(p.isAlive()).as("live: it goes on until stopped").isTrue();
+        } finally {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
     }
 
     @Test

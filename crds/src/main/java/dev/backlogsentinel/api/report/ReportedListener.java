@@ -37,6 +37,13 @@ public class ReportedListener {
     private Long overflowsTotal;
     @JsonPropertyDescription("ListenDrops of the network namespace, cumulative (packets).")
     private Long dropsTotal;
+    @JsonPropertyDescription("The process holding the socket, and the server it is recognised as; absent when not known.")
+    private ListenerProcess process;
+    @JsonPropertyDescription("The TCP knobs of the listener's network namespace, as read from inside it; absent when not read.")
+    private NetnsSysctls sysctls;
+    @JsonPropertyDescription("TCPReqQFullDrop of the network namespace, cumulative: SYNs dropped because the SYN queue was full "
+            + "and syncookies did not apply.")
+    private Long reqQFullDropTotal;
 
     public String getPolicy() {
         return policy;
@@ -158,13 +165,37 @@ public class ReportedListener {
         this.dropsTotal = dropsTotal;
     }
 
+    public ListenerProcess getProcess() {
+        return process;
+    }
+
+    public void setProcess(ListenerProcess process) {
+        this.process = process;
+    }
+
+    public NetnsSysctls getSysctls() {
+        return sysctls;
+    }
+
+    public void setSysctls(NetnsSysctls sysctls) {
+        this.sysctls = sysctls;
+    }
+
+    public Long getReqQFullDropTotal() {
+        return reqQFullDropTotal;
+    }
+
+    public void setReqQFullDropTotal(Long reqQFullDropTotal) {
+        this.reqQFullDropTotal = reqQFullDropTotal;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof ReportedListener other && Objects.equals(policy, other.policy) && Objects.equals(pod, other.pod) && Objects.equals(netns, other.netns) && Objects.equals(family, other.family) && Objects.equals(address, other.address) && Objects.equals(port, other.port) && Objects.equals(state, other.state) && Objects.equals(since, other.since) && Objects.equals(depth, other.depth) && Objects.equals(peakDepth, other.peakDepth) && Objects.equals(limit, other.limit) && Objects.equals(limitedBy, other.limitedBy) && Objects.equals(synRecv, other.synRecv) && Objects.equals(overflowsTotal, other.overflowsTotal) && Objects.equals(dropsTotal, other.dropsTotal);
+        return o instanceof ReportedListener other && Objects.equals(policy, other.policy) && Objects.equals(pod, other.pod) && Objects.equals(netns, other.netns) && Objects.equals(family, other.family) && Objects.equals(address, other.address) && Objects.equals(port, other.port) && Objects.equals(state, other.state) && Objects.equals(since, other.since) && Objects.equals(depth, other.depth) && Objects.equals(peakDepth, other.peakDepth) && Objects.equals(limit, other.limit) && Objects.equals(limitedBy, other.limitedBy) && Objects.equals(synRecv, other.synRecv) && Objects.equals(overflowsTotal, other.overflowsTotal) && Objects.equals(dropsTotal, other.dropsTotal) && Objects.equals(process, other.process) && Objects.equals(sysctls, other.sysctls) && Objects.equals(reqQFullDropTotal, other.reqQFullDropTotal);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(policy, pod, netns, family, address, port, state, since, depth, peakDepth, limit, limitedBy, synRecv, overflowsTotal, dropsTotal);
+        return Objects.hash(policy, pod, netns, family, address, port, state, since, depth, peakDepth, limit, limitedBy, synRecv, overflowsTotal, dropsTotal, process, sysctls, reqQFullDropTotal);
     }
 }

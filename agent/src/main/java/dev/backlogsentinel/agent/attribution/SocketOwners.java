@@ -1,0 +1,131 @@
+package dev.backlogsentinel.agent.attribution;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which processes hold which sockets, from their /proc/&lt;pid&gt;/fd links ({@code socket:[inode]}),
+ * as {@code ss -p} finds them; and what those processes are. Reading another user's fd links needs
+ * CAP_SYS_PTRACE; a process that cannot be read simply holds nothing here. This walks every fd of
+ * every process given, so callers ask only for sockets they have not placed yet.
+ */
+public final class SocketOwners {
+
+    private final Path procRoot;
+
+    public SocketOwners(Path procRoot) {
+        this.procRoot = procRoot;
+    }
+
+    /**
+     * What one search found.
+     *
+     * @param holders the holders of each wanted socket found, lowest pid first
+     * @param fds     how many fd links were read: the search's cost
+     */
+    public record Found(Map<Long, List<SocketHolder>> holders, int fds) {
+    }
+
+    /**
+     * @param pids   the processes to search (those of one network namespace)
+     * @param wanted socket inodes to place
+     */
+    public Found find(Collection<Integer> pids, Set<Long> wanted) {
+        Map<Long, List<SocketHolder>> found = new HashMap<>();
+        if (wanted.isEmpty()) {
+            return new Found(found, 0);
+        }
+        int read = 0;
+        for (int pid : pids.stream().sorted().toList()) {
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(procRoot.resolve(Integer.toString(pid)).resolve("fd"))) {
+                for (Path fd : fds) {
+                    read++;
+                    long inode = socketInode(fd);
+                    if (inode > 0 && wanted.contains(inode)) {
+                        List<SocketHolder> holders = found.computeIfAbsent(inode, k -> new ArrayList<>(1));
+                        // A socket duplicated within one process (dup, fork-exec) is held once, under its lowest fd.
+                        if (holders.isEmpty() || holders.getLast().pid() != pid) {
+                            holders.add(new SocketHolder(pid, fdNumber(fd)));
+                        } else if (fdNumber(fd) < holders.getLast().fd()) {
+                            holders.set(holders.size() - 1, new SocketHolder(pid, fdNumber(fd)));
+                        }
+                    }
+                }
+            } catch (IOException | SecurityException e) {
+                // Exited, or not ours to read without CAP_SYS_PTRACE: it holds nothing we can see.
+            }
+        }
+        return new Found(found, read);
+    }
+
+    /** The process's command, executable and whether it is a Go program; null when it has exited. */
+    public ProcessIdentity identify(int pid) {
+        Path dir = procRoot.resolve(Integer.toString(pid));
+        String command = readLine(dir.resolve("comm"));
+        if (command == null) {
+            return null;
+        }
+        String executable = null;
+        boolean go = false;
+        try {
+            String target = Files.readSymbolicLink(dir.resolve("exe")).toString();
+            if (target.endsWith(" (deleted)")) {
+                target = target.substring(0, target.length() - " (deleted)".length());
+            }
+            executable = Path.of(target).getFileName() == null ? null : Path.of(target).getFileName().toString();
+            go = GoBinary.isGo(dir.resolve("exe"));
+        } catch (IOException | SecurityException | UnsupportedOperationException | java.nio.file.InvalidPathException e) {
+            // A kernel thread has no executable; a process we may not ptrace shows none.
+        }
+        return new ProcessIdentity(command, executable, go);
+    }
+
+    /**
+     * The first line, printable ASCII only: a process names itself (prctl PR_SET_NAME), and what it
+     * chose ends up in event texts that must stay ASCII.
+     */
+    private static String readLine(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = in.readNBytes(64);
+            StringBuilder sb = new StringBuilder(buf.length);
+            for (byte b : buf) {
+                if (b == '\n') {
+                    break;
+                }
+                sb.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
+            }
+            return sb.toString().strip();
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private static int fdNumber(Path fd) {
+        try {
+            return Integer.parseInt(fd.getFileName().toString());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static long socketInode(Path fd) {
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            if (target.startsWith("socket:[") && target.endsWith("]")) {
+                return Long.parseLong(target, 8, target.length() - 1, 10);
+            }
+        } catch (IOException | NumberFormatException | UnsupportedOperationException | SecurityException e) {
+            // A closed fd or not a socket.
+        }
+        return -1;
+    }
+}

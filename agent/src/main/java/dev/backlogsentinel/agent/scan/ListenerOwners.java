@@ -1,0 +1,108 @@
+package dev.backlogsentinel.agent.scan;
+
+import dev.backlogsentinel.agent.attribution.ProcessAttribution;
+import dev.backlogsentinel.agent.attribution.SocketHolder;
+import dev.backlogsentinel.agent.attribution.SocketOwner;
+import dev.backlogsentinel.agent.attribution.SocketOwners;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * The owners of one namespace's listening sockets, each found once and kept for the socket's
+ * lifetime. Placing a socket walks the fd links of every process of the namespace (one readlink
+ * each), so a walk runs only for a socket not seen before or whose owner exited. Where the last
+ * walk read more than {@link #CHEAP_SEARCH_FDS} links (the node's own namespace, a proxy holding
+ * tens of thousands of connections) the next waits {@link #FULL_SEARCH_EVERY}, so a flapping
+ * listener cannot make every scan pay for it. A socket no process shows (a kernel listener, a
+ * process we may not read) is looked for again only among processes that are new since.
+ */
+final class ListenerOwners {
+
+    static final Duration FULL_SEARCH_EVERY = Duration.ofSeconds(30);
+    static final int CHEAP_SEARCH_FDS = 1000;
+
+    private final Map<Long, SocketOwner> known = new HashMap<>();
+    private final Set<Long> unplaced = new HashSet<>();
+    private Set<Integer> searched = Set.of();
+    private final int cheapSearchFds;
+    private Instant lastFullSearch;
+    private int lastFullSearchFds;
+
+    ListenerOwners() {
+        this(CHEAP_SEARCH_FDS);
+    }
+
+    /** @param cheapSearchFds a walk of at most this many fd links may run again at once */
+    ListenerOwners(int cheapSearchFds) {
+        this.cheapSearchFds = cheapSearchFds;
+    }
+
+    /**
+     * @param attribution the cgroup facts of a process of this namespace (for its container), or null
+     */
+    void refresh(List<ListenerSample> listeners, List<Integer> pids, Instant now, SocketOwners owners,
+            IntFunction<ProcessAttribution> attribution) {
+        Set<Long> live = new HashSet<>();
+        for (ListenerSample s : listeners) {
+            if (s.inode() != 0) {
+                live.add(s.inode());
+            }
+        }
+        Set<Integer> present = new HashSet<>(pids);
+        known.entrySet().removeIf(e -> !live.contains(e.getKey()) || !present.contains(e.getValue().pid()));
+        unplaced.retainAll(live);
+
+        Set<Long> wanted = new HashSet<>(live);
+        wanted.removeAll(known.keySet());
+        wanted.removeAll(unplaced);
+        boolean fullDue = lastFullSearch == null || lastFullSearchFds <= cheapSearchFds
+                || !now.isBefore(lastFullSearch.plus(FULL_SEARCH_EVERY));
+        if (!wanted.isEmpty() && fullDue) {
+            wanted.addAll(unplaced);
+            SocketOwners.Found found = owners.find(pids, wanted);
+            place(found, wanted, owners, attribution);
+            searched = present;
+            lastFullSearch = now;
+            lastFullSearchFds = found.fds();
+        } else if (!unplaced.isEmpty()) {
+            Set<Integer> fresh = new HashSet<>(present);
+            fresh.removeAll(searched);
+            if (!fresh.isEmpty()) {
+                Set<Long> lookFor = Set.copyOf(unplaced);
+                place(owners.find(fresh, lookFor), lookFor, owners, attribution);
+                Set<Integer> stillSearched = new HashSet<>(searched);
+                stillSearched.retainAll(present);
+                stillSearched.addAll(fresh);
+                searched = stillSearched;
+            }
+        }
+    }
+
+    private void place(SocketOwners.Found found, Set<Long> lookedFor, SocketOwners owners,
+            IntFunction<ProcessAttribution> attribution) {
+        for (long inode : lookedFor) {
+            List<SocketHolder> holders = found.holders().get(inode);
+            if (holders == null || holders.isEmpty()) {
+                unplaced.add(inode);
+                continue;
+            }
+            int pid = holders.getFirst().pid();
+            ProcessAttribution cgroup = attribution.apply(pid);
+            known.put(inode, SocketOwner.of(holders, owners.identify(pid), cgroup == null ? null : cgroup.containerId()));
+            unplaced.remove(inode);
+        }
+    }
+
+    /** The socket's owner, or null when it is not known (yet). */
+    SocketOwner of(long inode) {
+        return known.get(inode);
+    }
+}

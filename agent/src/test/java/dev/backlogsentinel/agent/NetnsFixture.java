@@ -1,7 +1,8 @@
 package dev.backlogsentinel.agent;
 
+import dev.backlogsentinel.agent.kernel.ProcInodes;
 import dev.backlogsentinel.agent.kernel.Family;
-import dev.backlogsentinel.agent.netlink.Libc;
+import dev.backlogsentinel.agent.kernel.Libc;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
 
 import java.io.Closeable;
@@ -44,7 +45,7 @@ public final class NetnsFixture implements AutoCloseable {
             Process holder = new ProcessBuilder("ip", "netns", "exec", name, "sleep", "infinity")
                     .redirectErrorStream(true).start();
             NetnsFixture fixture = new NetnsFixture(name, holder);
-            long want = NetnsDiscovery.inode(Path.of("/run/netns", name));
+            long want = ProcInodes.of(Path.of("/run/netns", name));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             // ip netns exec enters the namespace, then execs sleep under the same pid.
             while (!fixture.holderInside(want)) {
@@ -63,7 +64,7 @@ public final class NetnsFixture implements AutoCloseable {
 
     private boolean holderInside(long nsInode) {
         try {
-            return NetnsDiscovery.inode(Path.of("/proc", Long.toString(holder.pid()), "ns/net")) == nsInode
+            return ProcInodes.of(Path.of("/proc", Long.toString(holder.pid()), "ns/net")) == nsInode
                     && new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(holder.pid()), "comm")),
                     StandardCharsets.US_ASCII).strip().equals("sleep");
         } catch (IOException e) {
@@ -81,12 +82,12 @@ public final class NetnsFixture implements AutoCloseable {
 
     /** The ns/net inode, as the agent reports it in "netns". */
     public long nsInode() throws IOException {
-        return NetnsDiscovery.inode(Path.of("/run/netns", name));
+        return ProcInodes.of(Path.of("/run/netns", name));
     }
 
     /** The agent's key for this namespace. */
     public long key() throws IOException {
-        return NetnsDiscovery.inode(Path.of("/proc", Long.toString(holder.pid()), "net/tcp"));
+        return ProcInodes.of(Path.of("/proc", Long.toString(holder.pid()), "net/tcp"));
     }
 
     public void sysctl(String key, String value) throws Exception {

@@ -3,7 +3,7 @@ package dev.backlogsentinel.agent;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.scan.NodeScanner;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 
 import java.nio.file.Path;
 import java.time.Clock;

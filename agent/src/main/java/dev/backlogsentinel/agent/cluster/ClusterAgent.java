@@ -2,7 +2,7 @@ package dev.backlogsentinel.agent.cluster;
 
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.policy.Evaluation;
-import dev.backlogsentinel.agent.policy.PodInfo;
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.policy.PolicyEvaluator;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
@@ -94,10 +94,12 @@ public final class ClusterAgent implements AutoCloseable {
         Map<String, PodInfo> byUid = new HashMap<>();
         onNode.forEach(p -> byUid.put(p.uid(), p));
         Function<NetnsScan, Function<ListenerFinding, PodInfo>> podOf = ns -> podResolver(ns, byUid);
-        metrics.record(scan, podOf);
         Evaluation evaluation = evaluator.evaluate(scan, onNode, podOf, policies.getStore().list());
         ReportBuilder.Built built = ReportBuilder.build(scan, evaluation, settings.version());
+        // The report first: the writer may send it while the metrics are brought up to date (the
+        // first time, that registers a series per listener and namespace).
         latest.set(built);
+        metrics.record(scan, podOf);
         return built;
     }
 

@@ -1,6 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
-import dev.backlogsentinel.agent.policy.PodInfo;
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -3,7 +3,7 @@ package dev.backlogsentinel.agent.cluster;
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.policy.EvaluatedListener;
 import dev.backlogsentinel.agent.policy.Evaluation;
-import dev.backlogsentinel.agent.policy.PodInfo;
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.policy.PolicyCounts;
 import dev.backlogsentinel.agent.scan.NodeScan;
 import dev.backlogsentinel.api.report.ListenerProcess;

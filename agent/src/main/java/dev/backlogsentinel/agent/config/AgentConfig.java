@@ -1,6 +1,6 @@
 package dev.backlogsentinel.agent.config;
 
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 

@@ -1,6 +1,6 @@
 package dev.backlogsentinel.agent.kernel;
 
-import dev.backlogsentinel.agent.netns.NetnsProcesses;
+import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 
 /** One of the two ways to read listen queues (DESIGN.md "Readers"); opens one source per namespace. */
 public interface ListenerReader {

@@ -7,7 +7,7 @@ import dev.backlogsentinel.agent.scan.LimitedBy;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
-import dev.backlogsentinel.agent.scan.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -6,7 +6,7 @@ import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScan;
 import dev.backlogsentinel.agent.scan.NodeScanner;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import io.quarkus.runtime.configuration.DurationConverter;
 import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;

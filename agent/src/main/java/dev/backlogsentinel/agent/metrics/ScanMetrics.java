@@ -2,11 +2,11 @@ package dev.backlogsentinel.agent.metrics;
 
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
-import dev.backlogsentinel.agent.policy.PodInfo;
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
-import dev.backlogsentinel.agent.scan.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -20,13 +20,10 @@ import jakarta.inject.Inject;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -44,8 +41,9 @@ public class ScanMetrics {
     private final AtomicInteger namespaces = new AtomicInteger();
     private final AtomicInteger listeners = new AtomicInteger();
     private final Map<ScanErrors.Kind, Counter> errors = new HashMap<>();
-    private final Map<ListenerKey, Series<ListenerFinding>> listenerSeries = new HashMap<>();
-    private final Map<NetnsKey, Series<NetnsScan>> netnsSeries = new HashMap<>();
+    /** The series of each namespace of the last scan, by the scanner's key for it. */
+    private final Map<Long, NamespaceSeries> byNamespace = new HashMap<>();
+    private long generation;
     private final Map<String, Gauge> readerInfo = new HashMap<>();
     private final Counter reportWrites;
     private final Counter reportFailures;
@@ -99,27 +97,67 @@ public class ScanMetrics {
         scan.errors().counts().forEach((kind, n) -> errors.get(kind).increment(n));
         recordReader(scan.reader());
 
-        // Runs every scan for every listener: series are found by a plain record key, and their
-        // Micrometer tags (sorted, merged) are built only when a series is new.
-        Set<ListenerKey> seenListeners = new HashSet<>();
-        Set<NetnsKey> seenNetns = new HashSet<>();
+        // Runs every scan for every listener: a series is found by its namespace's key and its
+        // endpoint, checked against its labels, and marked with this scan's generation; nothing
+        // is built for a series that already exists, and what was not marked goes at the end.
+        long now = ++generation;
         for (NetnsScan ns : scan.namespaces()) {
-            NetnsKey nsKey = new NetnsKey(ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(),
-                    ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label());
+            NamespaceSeries n = byNamespace.get(ns.key());
+            String podUid = ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label();
+            if (n == null || !n.labelled(ns.nsInode(), podUid)) {
+                if (n != null) {
+                    n.remove(registry);
+                }
+                n = new NamespaceSeries(ns.nsInode(), podUid, new NetnsKey(ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(), podUid));
+                byNamespace.put(ns.key(), n);
+            }
+            n.generation = now;
             if (ns.counters() != null) {
-                seenNetns.add(nsKey);
-                update(netnsSeries, nsKey, ns, this::registerNetns);
+                if (n.counters == null) {
+                    AtomicReference<NetnsScan> ref = new AtomicReference<>(ns);
+                    n.counters = new Series<>(ref, registerNetns(n.key, ref));
+                } else {
+                    n.counters.latest().set(ns);
+                }
+            } else if (n.counters != null) {
+                n.counters.meters().forEach(registry::remove);
+                n.counters = null;
             }
             Function<ListenerFinding, PodInfo> podOf = pods.apply(ns);
             for (ListenerFinding l : ns.listeners()) {
                 PodInfo pod = podOf.apply(l);
-                ListenerKey key = new ListenerKey(nsKey, l.endpoint(), pod == null ? "" : pod.namespace(), pod == null ? "" : pod.name());
-                seenListeners.add(key);
-                update(listenerSeries, key, l, this::registerListener);
+                String podNamespace = pod == null ? "" : pod.namespace();
+                String podName = pod == null ? "" : pod.name();
+                ListenerSeries series = n.listeners.get(l.endpoint());
+                if (series == null || !series.podNamespace.equals(podNamespace) || !series.podName.equals(podName)) {
+                    if (series != null) {
+                        series.meters.forEach(registry::remove);
+                    }
+                    AtomicReference<ListenerFinding> ref = new AtomicReference<>(l);
+                    series = new ListenerSeries(podNamespace, podName, ref,
+                            registerListener(new ListenerKey(n.key, l.endpoint(), podNamespace, podName), ref));
+                    n.listeners.put(l.endpoint(), series);
+                } else {
+                    series.latest.set(l);
+                }
+                series.generation = now;
             }
         }
-        removeAbsent(listenerSeries, seenListeners);
-        removeAbsent(netnsSeries, seenNetns);
+        for (var it = byNamespace.values().iterator(); it.hasNext(); ) {
+            NamespaceSeries n = it.next();
+            if (n.generation != now) {
+                n.remove(registry);
+                it.remove();
+            } else {
+                n.listeners.values().removeIf(series -> {
+                    if (series.generation == now) {
+                        return false;
+                    }
+                    series.meters.forEach(registry::remove);
+                    return true;
+                });
+            }
+        }
     }
 
     /**
@@ -129,8 +167,8 @@ public class ScanMetrics {
      */
     @PreDestroy
     synchronized void close() {
-        removeAbsent(listenerSeries, Set.of());
-        removeAbsent(netnsSeries, Set.of());
+        byNamespace.values().forEach(n -> n.remove(registry));
+        byNamespace.clear();
         readerInfo.values().forEach(registry::remove);
         readerInfo.clear();
     }
@@ -145,18 +183,6 @@ public class ScanMetrics {
             }
             return false;
         });
-    }
-
-    private static <K, T> void update(Map<K, Series<T>> series, K key, T latest,
-            BiFunction<K, AtomicReference<T>, List<Meter>> register) {
-        Series<T> existing = series.get(key);
-        if (existing != null) {
-            existing.latest().set(latest);
-            return;
-        }
-        // The value is in place before any meter can be scraped.
-        AtomicReference<T> ref = new AtomicReference<>(latest);
-        series.put(key, new Series<>(ref, register.apply(key, ref)));
     }
 
     private List<Meter> registerListener(ListenerKey key, AtomicReference<ListenerFinding> v) {
@@ -198,18 +224,51 @@ public class ScanMetrics {
         return FunctionCounter.builder(name, values, f).tags(tags).description(help).register(registry);
     }
 
-    private <K, T> void removeAbsent(Map<K, Series<T>> series, Set<K> seen) {
-        series.entrySet().removeIf(e -> {
-            if (seen.contains(e.getKey())) {
-                return false;
-            }
-            e.getValue().meters.forEach(registry::remove);
-            return true;
-        });
-    }
-
     /** The meters of one listener or namespace and the latest value they read (held strongly here). */
     private record Series<T>(AtomicReference<T> latest, List<Meter> meters) {
+    }
+
+    /** One namespace's series: its counters' and its listeners' (by endpoint), with the labels they carry. */
+    private static final class NamespaceSeries {
+        final Long nsInode;
+        final String podUid;
+        final NetnsKey key;
+        final Map<Endpoint, ListenerSeries> listeners = new HashMap<>();
+        Series<NetnsScan> counters;
+        long generation;
+
+        NamespaceSeries(Long nsInode, String podUid, NetnsKey key) {
+            this.nsInode = nsInode;
+            this.podUid = podUid;
+            this.key = key;
+        }
+
+        boolean labelled(Long inode, String uid) {
+            return java.util.Objects.equals(nsInode, inode) && podUid.equals(uid);
+        }
+
+        void remove(MeterRegistry registry) {
+            if (counters != null) {
+                counters.meters().forEach(registry::remove);
+            }
+            listeners.values().forEach(s -> s.meters.forEach(registry::remove));
+        }
+    }
+
+    /** One listener's meters, the pod labels they carry, and the latest value they read. */
+    private static final class ListenerSeries {
+        final String podNamespace;
+        final String podName;
+        final AtomicReference<ListenerFinding> latest;
+        final List<Meter> meters;
+        long generation;
+
+        ListenerSeries(String podNamespace, String podName, AtomicReference<ListenerFinding> latest, List<Meter> meters) {
+            this.podNamespace = podNamespace;
+            this.podName = podName;
+            this.latest = latest;
+            this.meters = meters;
+        }
     }
 
     /** A namespace's series: netns (ns/net inode, or the agent's key) and pod_uid (or host, none, ...). */

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.netlink;
 
+import dev.backlogsentinel.agent.kernel.Libc;
+import dev.backlogsentinel.agent.kernel.ProcInodes;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
@@ -8,7 +10,7 @@ import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
-import dev.backlogsentinel.agent.netns.NetnsProcesses;
+import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -32,6 +34,8 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
     private static final int LISTEN_MASK = 1 << SockDiagSocket.TCP_LISTEN;
     private static final int SYN_RECV_MASK = 1 << SockDiagSocket.TCP_SYN_RECV;
     private static final int ESRCH = 3;
+    /** tcp_syncookies, tcp_abort_on_overflow and tcp_max_syn_backlog are read every this many scans (30 s at 2 s). */
+    static final int KNOBS_EVERY = 15;
 
     private final Path procRoot;
     private final NetnsEntrance entrance = new NetnsEntrance();
@@ -63,7 +67,7 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
     private NetlinkSource openInside(long expectedKey) throws Libc.SyscallException {
         long here;
         try {
-            here = NetnsDiscovery.inode(Path.of("/proc/thread-self/net/tcp"));
+            here = ProcInodes.of(Path.of("/proc/thread-self/net/tcp"));
         } catch (IOException e) {
             here = -1;
         }
@@ -105,6 +109,9 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
         private final Arena arena = Arena.ofShared();
         private final MemorySegment knobBuf = arena.allocate(32);
         private boolean bothFamiliesAtOnce = true;
+        /** The knobs but somaxconn, as last read (index 0 unused), and how many calls ago. */
+        private Integer[] others;
+        private int callsSinceOthers;
 
         NetlinkSource(SockDiagSocket socket, int[] knobFds) {
             this.socket = socket;
@@ -165,26 +172,57 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             }
         }
 
+        /**
+         * somaxconn every call (the limitedBy decision compares with it); the other knobs, which only
+         * shape the advice, every {@link #KNOBS_EVERY} calls: four reads per namespace per scan
+         * would be a third of the scan's system calls.
+         */
         @Override
         public synchronized NetnsSysctls sysctls() throws ReaderException {
-            NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
-            Integer[] values = new Integer[knobs.length];
-            for (int i = 0; i < knobs.length; i++) {
-                values[i] = knobFds[i] < 0 ? null : read(knobFds[i], knobs[i]);
+            Integer somaxconn = read(knobFds[0], NetnsSysctls.Knob.SOMAXCONN);
+            if (others == null || ++callsSinceOthers >= KNOBS_EVERY) {
+                NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+                Integer[] values = new Integer[knobs.length];
+                for (int i = 1; i < knobs.length; i++) {
+                    values[i] = knobFds[i] < 0 ? null : read(knobFds[i], knobs[i]);
+                }
+                others = values;
+                callsSinceOthers = 0;
             }
-            return NetnsSysctls.of(values);
+            return new NetnsSysctls(somaxconn, others[1], others[2], others[3]);
         }
 
+        /** A sysctl integer, parsed from the bytes read (no string: this runs for every namespace, every scan). */
         private Integer read(int fd, NetnsSysctls.Knob knob) throws ReaderException {
+            long n;
             try {
-                long n = Libc.pread(fd, knobBuf, knobBuf.byteSize(), 0, knob.path());
-                String text = new String(knobBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
-                return Integer.parseInt(text);
+                n = Libc.pread(fd, knobBuf, knobBuf.byteSize(), 0, knob.path());
             } catch (Libc.SyscallException e) {
                 throw new ReaderException("reading " + knob.path() + ": " + e.getMessage(), false, e);
-            } catch (NumberFormatException e) {
-                throw new ReaderException(knob.path() + " is not a number: " + e.getMessage());
             }
+            long value = 0;
+            int digits = 0;
+            boolean negative = false;
+            for (long i = 0; i < n; i++) {
+                byte b = knobBuf.get(ValueLayout.JAVA_BYTE, i);
+                if (b == '\n' && i == n - 1 && digits > 0) {
+                    break;
+                }
+                if (b == '-' && i == 0) {
+                    negative = true;
+                } else if (b >= '0' && b <= '9' && digits < 10) {
+                    value = value * 10 + (b - '0');
+                    digits++;
+                } else {
+                    throw new ReaderException(knob.path() + " is not a number: "
+                            + new String(knobBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip());
+                }
+            }
+            if (digits == 0 || value > Integer.MAX_VALUE) {
+                throw new ReaderException(knob.path() + " is not an int: "
+                        + new String(knobBuf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip());
+            }
+            return (int) (negative ? -value : value);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.netlink;
 
+import dev.backlogsentinel.agent.kernel.Libc;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 
 import java.util.concurrent.Callable;

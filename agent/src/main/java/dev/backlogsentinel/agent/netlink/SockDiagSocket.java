@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.netlink;
 
+import dev.backlogsentinel.agent.kernel.Libc;
 import dev.backlogsentinel.agent.kernel.Addresses;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
@@ -9,6 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A NETLINK_SOCK_DIAG socket opened inside one network namespace and kept for its lifetime.
@@ -59,6 +62,9 @@ final class SockDiagSocket implements AutoCloseable {
     private static final ThreadLocal<MemorySegment> RECEIVE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(RECV_BUFFER, 8));
     private MemorySegment buffer;
     private int seq;
+    /** Endpoints by socket inode, from the last dump; seenEndpoints collects this dump's. */
+    private Map<Long, KnownEndpoint> endpoints = new HashMap<>();
+    private Map<Long, KnownEndpoint> seenEndpoints = new HashMap<>();
 
     private SockDiagSocket(int fd) {
         this.fd = fd;
@@ -127,6 +133,7 @@ final class SockDiagSocket implements AutoCloseable {
 
     private int receive(int mySeq, int answerType, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {
         buffer = RECEIVE.get();
+        seenEndpoints.clear();
         int malformed = 0;
         while (true) {
             long n = Libc.recv(fd, buffer, RECV_BUFFER);
@@ -143,6 +150,12 @@ final class SockDiagSocket implements AutoCloseable {
                 }
                 if (msgSeq == mySeq) {
                     if (type == NLMSG_DONE) {
+                        if (memInfo) {
+                            // Only a full LISTEN dump tells which sockets are gone; a SYN_RECV one keeps them.
+                            Map<Long, KnownEndpoint> previous = endpoints;
+                            endpoints = seenEndpoints;
+                            seenEndpoints = previous;
+                        }
                         return malformed;
                     }
                     if (type == NLMSG_ERROR) {
@@ -165,7 +178,7 @@ final class SockDiagSocket implements AutoCloseable {
     private ListenerSample parse(long msg, long end, boolean memInfo) {
         int family = buffer.get(ValueLayout.JAVA_BYTE, msg);
         int port = Short.toUnsignedInt(buffer.get(BE_SHORT, msg + 4));
-        byte[] addr = buffer.asSlice(msg + 8, family == AF_INET ? 4 : 16).toArray(ValueLayout.JAVA_BYTE);
+        int addrLen = family == AF_INET ? 4 : 16;
         int rqueue = buffer.get(INT, msg + 56);
         int wqueue = buffer.get(INT, msg + 60);
         long inode = Integer.toUnsignedLong(buffer.get(INT, msg + 68));
@@ -184,9 +197,28 @@ final class SockDiagSocket implements AutoCloseable {
                 attr += align4(alen);
             }
         }
-        Family fam = family == AF_INET ? Family.IPv4 : Family.IPv6;
-        Endpoint endpoint = new Endpoint(fam, Addresses.format(addr), port);
-        return new ListenerSample(endpoint, inode, rqueue, wqueue, drops);
+        return new ListenerSample(endpoint(inode, family, port, msg + 8, addrLen), inode, rqueue, wqueue, drops);
+    }
+
+    /**
+     * The socket's local endpoint, formatted once per socket: a listener's address never changes
+     * after listen(), and formatting it anew for every socket of every namespace every scan was
+     * most of a dump's garbage. A recycled inode with another address is formatted afresh.
+     */
+    private Endpoint endpoint(long inode, int family, int port, long addrAt, int addrLen) {
+        KnownEndpoint known = endpoints.get(inode);
+        if (known != null && known.endpoint().port() == port && known.raw().length == addrLen
+                && MemorySegment.mismatch(MemorySegment.ofArray(known.raw()), 0, addrLen, buffer, addrAt, addrAt + addrLen) < 0) {
+            seenEndpoints.put(inode, known);
+            return known.endpoint();
+        }
+        byte[] addr = buffer.asSlice(addrAt, addrLen).toArray(ValueLayout.JAVA_BYTE);
+        Endpoint endpoint = new Endpoint(family == AF_INET ? Family.IPv4 : Family.IPv6, Addresses.format(addr), port);
+        seenEndpoints.put(inode, new KnownEndpoint(addr, endpoint));
+        return endpoint;
+    }
+
+    private record KnownEndpoint(byte[] raw, Endpoint endpoint) {
     }
 
     private static long align4(long len) {

@@ -1,11 +1,12 @@
 package dev.backlogsentinel.agent.netns;
 
-import dev.backlogsentinel.agent.scan.ScanErrors;
+import dev.backlogsentinel.agent.kernel.Libc;
+import dev.backlogsentinel.agent.kernel.NetnsProcesses;
+import dev.backlogsentinel.agent.kernel.ProcInodes;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,15 +14,28 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.LongPredicate;
 
 /**
- * Finds every network namespace of the machine from the processes under the procfs root. One stat
- * per process; ns/net is read only for namespaces whose inode is not known yet.
+ * Finds every network namespace of the machine from the processes under the procfs root. A
+ * process's namespace is the inode of its net/tcp entry; it is stat'ed when the process is new
+ * (a pid with a /proc inode not seen before: a reused pid is a new inode) and again every
+ * {@link #REVALIDATE_EVERY} scans, staggered by pid, for a process that moved to another namespace
+ * (setns). In between a scan costs one directory listing, not one stat per process. ns/net is read
+ * only for namespaces whose inode is not known yet.
  */
 public final class NetnsDiscovery {
 
+    static final int REVALIDATE_EVERY = 15;
+
+    /** What one process instance showed: its /proc entry's inode, and its namespace's key. */
+    private record Known(long procInode, long key) {
+    }
+
     private final Path procRoot;
+    private final Map<Integer, Known> known = new HashMap<>();
+    private long scans;
 
     public NetnsDiscovery(Path procRoot) {
         this.procRoot = procRoot;
@@ -36,28 +50,40 @@ public final class NetnsDiscovery {
      * @return namespaces by key, in the order their lowest pid was found
      */
     public Map<Long, NetnsProcesses> discover(LongPredicate needsNsInode, ScanErrors errors) {
+        scans++;
         Map<Long, List<Integer>> pidsByKey = new HashMap<>();
         Map<Long, Long> nsInodes = new HashMap<>();
-        List<Integer> pids = listPids(errors);
-        for (int pid : pids) {
-            Path dir = procRoot.resolve(Integer.toString(pid));
+        Map<Integer, Long> entries = listPids(errors);
+        known.keySet().retainAll(entries.keySet());
+        for (Map.Entry<Integer, Long> entry : entries.entrySet()) {
+            int pid = entry.getKey();
+            Known k = known.get(pid);
             long key;
-            try {
-                key = inode(dir.resolve("net/tcp"));
-            } catch (NoSuchFileException e) {
-                errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited during discovery");
-                continue;
-            } catch (AccessDeniedException e) {
-                errors.add(ScanErrors.Kind.PERMISSION, "cannot stat " + e.getFile() + " (hidepid?)");
-                continue;
-            } catch (IOException | RuntimeException e) {
-                errors.add(ScanErrors.Kind.READ, "cannot stat " + dir.resolve("net/tcp") + ": " + e);
-                continue;
+            if (k != null && k.procInode() == entry.getValue() && (pid + scans) % REVALIDATE_EVERY != 0) {
+                key = k.key();
+            } else {
+                Path tcp = procRoot.resolve(Integer.toString(pid)).resolve("net/tcp");
+                try {
+                    key = ProcInodes.of(tcp);
+                } catch (NoSuchFileException e) {
+                    errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited during discovery");
+                    known.remove(pid);
+                    continue;
+                } catch (AccessDeniedException e) {
+                    errors.add(ScanErrors.Kind.PERMISSION, "cannot stat " + e.getFile() + " (hidepid?)");
+                    known.remove(pid);
+                    continue;
+                } catch (IOException | RuntimeException e) {
+                    errors.add(ScanErrors.Kind.READ, "cannot stat " + tcp + ": " + e);
+                    known.remove(pid);
+                    continue;
+                }
+                known.put(pid, new Known(entry.getValue(), key));
             }
-            pidsByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(pid);
+            pidsByKey.computeIfAbsent(key, x -> new ArrayList<>()).add(pid);
             if (!nsInodes.containsKey(key) && needsNsInode.test(key)) {
                 try {
-                    nsInodes.put(key, inode(dir.resolve("ns/net")));
+                    nsInodes.put(key, ProcInodes.of(procRoot.resolve(Integer.toString(pid)).resolve("ns/net")));
                 } catch (IOException | RuntimeException e) {
                     // Without ptrace access the namespace is still read, through procfs, under its key.
                 }
@@ -68,25 +94,14 @@ public final class NetnsDiscovery {
         return result;
     }
 
-    private List<Integer> listPids(ScanErrors errors) {
-        List<Integer> pids = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(procRoot)) {
-            for (Path p : dirs) {
-                String name = p.getFileName().toString();
-                if (!name.isEmpty() && name.chars().allMatch(Character::isDigit) && name.length() < 10) {
-                    pids.add(Integer.parseInt(name));
-                }
-            }
-        } catch (IOException e) {
+    /** The numeric entries of the procfs root (processes), with their inodes, by ascending pid. */
+    private Map<Integer, Long> listPids(ScanErrors errors) {
+        Map<Integer, Long> pids = new TreeMap<>();
+        try {
+            Libc.listNumbered(procRoot.toString(), pids::put);
+        } catch (Libc.SyscallException e) {
             errors.add(ScanErrors.Kind.READ, "cannot list " + procRoot + ": " + e.getMessage());
         }
-        pids.sort(Integer::compare);
         return pids;
-    }
-
-    /** The inode of a file, following links (stat, not lstat): ns/net and net/tcp resolve to kernel inodes. */
-    public static long inode(Path path) throws IOException {
-        Object ino = Files.getAttribute(path, "unix:ino");
-        return ((Number) ino).longValue();
     }
 }

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.policy;
 
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.api.ListenerState;

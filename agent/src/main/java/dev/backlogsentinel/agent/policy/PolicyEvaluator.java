@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.policy;
 
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -7,8 +8,6 @@ import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.PolicyValidation;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -34,7 +33,6 @@ public final class PolicyEvaluator {
     }
 
     private final Map<TrackerKey, Tracker> trackers = new HashMap<>();
-    private final Map<Long, Instant> lastSeen = new HashMap<>();
 
     /**
      * @param podsOnNode  every pod of this node (what matchedPods counts)
@@ -59,11 +57,9 @@ public final class PolicyEvaluator {
         }
         List<EvaluatedListener> notOk = new ArrayList<>();
         Set<TrackerKey> seen = new HashSet<>();
-        Map<Long, Instant> seenNetns = new HashMap<>();
         int matched = 0;
         for (NetnsScan ns : scan.namespaces()) {
-            double overflowRate = overflowsPerMinute(ns, scan.at());
-            seenNetns.put(ns.key(), scan.at());
+            double overflowRate = overflowsPerMinute(ns);
             Function<ListenerFinding, PodInfo> podOf = podsOfNetns.apply(ns);
             for (ListenerFinding l : ns.listeners()) {
                 PodInfo pod = podOf.apply(l);
@@ -108,8 +104,6 @@ public final class PolicyEvaluator {
             }
         }
         trackers.keySet().retainAll(seen);
-        lastSeen.clear();
-        lastSeen.putAll(seenNetns);
         notOk.sort(Comparator.comparing((EvaluatedListener e) -> e.state() != ListenerState.Saturated)
                 .thenComparing(e -> e.listener(), ListenerFinding::worstFirst));
         List<PolicyCounts> counts = new ArrayList<>();
@@ -117,13 +111,12 @@ public final class PolicyEvaluator {
         return new Evaluation(List.copyOf(notOk), List.copyOf(counts), matched);
     }
 
-    /** ListenOverflows per minute since this namespace's previous scan; 0 on its first. */
-    private double overflowsPerMinute(NetnsScan ns, Instant now) {
-        Instant previous = lastSeen.get(ns.key());
-        if (previous == null || ns.delta() == null) {
+    /** ListenOverflows per minute over the time the scan's delta spans; 0 when it has none. */
+    private static double overflowsPerMinute(NetnsScan ns) {
+        if (ns.delta() == null || ns.deltaOver() == null) {
             return 0;
         }
-        long millis = Duration.between(previous, now).toMillis();
+        long millis = ns.deltaOver().toMillis();
         return millis <= 0 ? 0 : ns.delta().listenOverflows() * 60_000.0 / millis;
     }
 

@@ -8,7 +8,7 @@ import dev.backlogsentinel.agent.kernel.NetnsSource;
 import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
-import dev.backlogsentinel.agent.netns.NetnsProcesses;
+import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

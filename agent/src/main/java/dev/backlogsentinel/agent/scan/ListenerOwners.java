@@ -33,6 +33,7 @@ final class ListenerOwners {
     private final Set<Long> unplaced = new HashSet<>();
     private Set<Integer> searched = Set.of();
     private final int cheapSearchFds;
+    private List<Integer> lastPids = List.of();
     private Instant lastFullSearch;
     private int lastFullSearchFds;
 
@@ -50,6 +51,11 @@ final class ListenerOwners {
      */
     void refresh(List<ListenerSample> listeners, List<Integer> pids, Instant now, SocketOwners owners,
             IntFunction<ProcessAttribution> attribution) {
+        if (unchanged(listeners, pids)) {
+            // The common case, every scan: the same sockets, all placed, the same processes.
+            return;
+        }
+        lastPids = pids;
         Set<Long> live = new HashSet<>();
         for (ListenerSample s : listeners) {
             if (s.inode() != 0) {
@@ -99,6 +105,23 @@ final class ListenerOwners {
             known.put(inode, SocketOwner.of(holders, owners.identify(pid), cgroup == null ? null : cgroup.containerId()));
             unplaced.remove(inode);
         }
+    }
+
+    private boolean unchanged(List<ListenerSample> listeners, List<Integer> pids) {
+        // The scanner passes the same list while a namespace's processes stay the same.
+        if (!unplaced.isEmpty() || (pids != lastPids && !pids.equals(lastPids))) {
+            return false;
+        }
+        int placed = 0;
+        for (ListenerSample s : listeners) {
+            if (s.inode() != 0) {
+                if (!known.containsKey(s.inode())) {
+                    return false;
+                }
+                placed++;
+            }
+        }
+        return placed == known.size();
     }
 
     /** The socket's owner, or null when it is not known (yet). */

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.attribution.CgroupAttributor;
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.attribution.ProcessAttribution;
@@ -16,7 +18,7 @@ import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.kernel.SynRecvMatcher;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
-import dev.backlogsentinel.agent.netns.NetnsProcesses;
+import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 import dev.backlogsentinel.agent.procfs.CountersFiles;
 import org.jboss.logging.Logger;
 
@@ -43,10 +45,8 @@ import java.util.Set;
  *
  * <p>SYN_RECV is counted on demand because it walks the host's whole connection table: when a
  * namespace's SYN-queue counters moved, or when one of its listeners is at
- * {@code synRecvNearPercent} of its limit, and (for the command line, which shows every listener
- * as ss would) on a namespace's first scan. Between counts a listener carries its last count. A
- * node agent skips the first-sight count: a hundred namespaces on a node holding 40,000
- * connections would otherwise walk that table two hundred times before its first report.
+ * {@code synRecvNearPercent} of its limit (and at first sight, see {@link ScanCadence}). Between
+ * counts a listener carries its last count.
  */
 public final class NodeScanner implements AutoCloseable {
 
@@ -58,7 +58,8 @@ public final class NodeScanner implements AutoCloseable {
     private final ListenerReader procfs;
     private final long maxFileBytes;
     private final int synRecvNearPercent;
-    private final boolean synRecvAtFirstSight;
+    private final ScanCadence cadence;
+    private long scans;
     private final Clock clock;
     private final long ownKey;
     private final Map<Long, TrackedNetns> tracked = new HashMap<>();
@@ -69,18 +70,18 @@ public final class NodeScanner implements AutoCloseable {
 
     /**
      * @param netlink             the exact reader, or null when the choice is procfs
-     * @param synRecvAtFirstSight count SYN_RECV on a namespace's first scan, whatever its queues show
+     * @param cadence             what a scan reads besides the listeners (command line or node agent)
      * @param ownKey              key of the agent's own namespace (the node's, under hostNetwork)
      */
     public NodeScanner(NetnsDiscovery discovery, ReaderChoice choice, ListenerReader netlink, ListenerReader procfs,
-            long maxFileBytes, int synRecvNearPercent, boolean synRecvAtFirstSight, long ownKey, Clock clock) {
+            long maxFileBytes, int synRecvNearPercent, ScanCadence cadence, long ownKey, Clock clock) {
         this.discovery = discovery;
         this.choice = choice;
         this.netlink = netlink;
         this.procfs = procfs;
         this.maxFileBytes = maxFileBytes;
         this.synRecvNearPercent = synRecvNearPercent;
-        this.synRecvAtFirstSight = synRecvAtFirstSight;
+        this.cadence = cadence;
         this.ownKey = ownKey;
         this.clock = clock;
         this.socketOwners = new SocketOwners(discovery.procRoot());
@@ -89,6 +90,7 @@ public final class NodeScanner implements AutoCloseable {
     public synchronized NodeScan scan() {
         long start = System.nanoTime();
         Instant at = clock.instant();
+        scans++;
         ScanErrors errors = new ScanErrors();
         // ns/net is asked for only while a namespace is new: where no process lets us read it
         // (e.g. without CAP_SYS_PTRACE), asking again every scan would fail again for every process.
@@ -202,9 +204,22 @@ public final class NodeScanner implements AutoCloseable {
             return null;
         }
         Integer sysctl = sysctls.somaxconn();
-        NetnsCounters counters = readCounters(t, errors);
-        NetnsCounters delta = t.lastCounters == null || counters == null ? null : counters.since(t.lastCounters);
-        t.lastCounters = counters;
+        NetnsCounters counters;
+        NetnsCounters delta = null;
+        Duration deltaOver = null;
+        if (t.lastCountersAt == null || ++t.scansSinceCounters >= cadence.idleCountersEvery() || anyQueued(listeners.value())) {
+            counters = readCounters(t, errors);
+            if (t.lastCounters != null && counters != null) {
+                delta = counters.since(t.lastCounters);
+                deltaOver = Duration.between(t.lastCountersAt, at);
+            }
+            t.lastCounters = counters;
+            t.lastCountersAt = at;
+            t.scansSinceCounters = 0;
+        } else {
+            // Every listener empty: the counters wait for a later scan (see ScanCadence); shown as last read.
+            counters = t.lastCounters;
+        }
 
         if (needsSynRecv(t, delta, listeners.value(), sysctl)) {
             try {
@@ -221,15 +236,26 @@ public final class NodeScanner implements AutoCloseable {
             t.pids = netns.pids();
             t.attribution = attribute(t.key, netns.pids(), errors);
         }
-        t.owners.refresh(listeners.value(), t.pids, at, socketOwners, processes::get);
+        if (scans > 1 || cadence.ownersAtFirstScan()) {
+            t.owners.refresh(listeners.value(), t.pids, at, socketOwners, processes::get);
+        }
 
         List<ListenerFinding> findings = new ArrayList<>(listeners.value().size());
         for (ListenerSample s : listeners.value()) {
             findings.add(finding(t.source.kind(), s, sysctl, t.lastSynRecv.getOrDefault(s.endpoint(), 0), t.owners.of(s.inode())));
         }
         findings.sort(ListenerFinding::worstFirst);
-        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctls, counters, delta,
+        return new NetnsScan(t.key, t.nsInode, t.source.kind(), t.attribution, t.pids, sysctls, counters, delta, deltaOver,
                 List.copyOf(findings));
+    }
+
+    private static boolean anyQueued(List<ListenerSample> listeners) {
+        for (ListenerSample s : listeners) {
+            if (s.depth() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The namespace's counters, or null when its files could not be opened or read (counted). */
@@ -248,7 +274,7 @@ public final class NodeScanner implements AutoCloseable {
     }
 
     private boolean needsSynRecv(TrackedNetns t, NetnsCounters delta, List<ListenerSample> listeners, Integer sysctl) {
-        if ((!t.synRecvCounted && synRecvAtFirstSight) || (delta != null && delta.synQueueMoved())) {
+        if ((!t.synRecvCounted && cadence.synRecvAtFirstSight()) || (delta != null && delta.synQueueMoved())) {
             return true;
         }
         for (ListenerSample s : listeners) {

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ProcInodes;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.netlink.NetlinkReader;
@@ -33,27 +35,27 @@ public class NodeScannerFactory {
         this.clock = clock;
     }
 
-    /** The node agent's scanner: SYN_RECV only when a namespace's queues call for it. */
+    /** The node agent's scanner (ScanCadence.NODE_AGENT). */
     public NodeScanner create() {
-        return create(config.reader(), Path.of(config.procRoot()), false);
+        return create(config.reader(), Path.of(config.procRoot()), ScanCadence.NODE_AGENT);
     }
 
-    /** The command line's: every listener's SYN_RECV from the first scan, as ss shows it. */
+    /** The command line's (ScanCadence.COMMAND_LINE): everything, every scan. */
     public NodeScanner create(ReaderChoice choice, Path procRoot) {
-        return create(choice, procRoot, true);
+        return create(choice, procRoot, ScanCadence.COMMAND_LINE);
     }
 
-    public NodeScanner create(ReaderChoice choice, Path procRoot, boolean synRecvAtFirstSight) {
+    public NodeScanner create(ReaderChoice choice, Path procRoot, ScanCadence cadence) {
         long ownKey = ownKey();
         ProcfsReader procfs = new ProcfsReader(procRoot, config.maxProcFileBytes(), ownKey, NodeScannerFactory::ownSysctls);
         NetlinkReader netlink = choice == ReaderChoice.PROCFS ? null : new NetlinkReader(procRoot);
         return new NodeScanner(new NetnsDiscovery(procRoot), choice, netlink, procfs, config.maxProcFileBytes(),
-                config.synRecvNearPercent(), synRecvAtFirstSight, ownKey, clock);
+                config.synRecvNearPercent(), cadence, ownKey, clock);
     }
 
     static long ownKey() {
         try {
-            return NetnsDiscovery.inode(OWN_NET_TCP);
+            return ProcInodes.of(OWN_NET_TCP);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stat " + OWN_NET_TCP + ": is /proc mounted?", e);
         }

@@ -6,6 +6,7 @@ import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
 import dev.backlogsentinel.agent.procfs.CountersFiles;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +25,9 @@ final class TrackedNetns implements AutoCloseable {
     List<Integer> pids = List.of();
     NetnsAttribution attribution;
     NetnsCounters lastCounters;
+    /** When lastCounters was read (null before the first read), and scans since. */
+    Instant lastCountersAt;
+    int scansSinceCounters;
     Map<Endpoint, Integer> lastSynRecv = Map.of();
     boolean synRecvCounted;
     final ListenerOwners owners = new ListenerOwners();

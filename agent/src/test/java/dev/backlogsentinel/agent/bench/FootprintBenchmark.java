@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * ./mvnw -Pbench -pl agent -am verify -Dit.test=FootprintBenchmark \
  *        [-Dfootprint.before=/path/to/old/agent/quarkus-run.jar -Dfootprint.beforeChart=/path/to/old/charts/backlog-sentinel]
  *        [-Dfootprint.namespaces=100 -Dfootprint.connections=20000 -Dfootprint.warmSeconds=90]
- *        [-Dfootprint.try='&lt;JVM options&gt;|&lt;JVM options&gt;'] [-Dfootprint.nmt=false] [-Dfootprint.histogram=true]
+ *        [-Dfootprint.try='&lt;JVM options&gt;|&lt;JVM options&gt;' [-Dfootprint.after=false]] [-Dfootprint.nmt=false]
+ *        [-Dfootprint.histogram=true] [-Dfootprint.cpuSeconds=60]
  * </pre>
  */
 @RootRequired
@@ -82,7 +83,9 @@ class FootprintBenchmark {
                 figures.add(run("before", Path.of(before), Path.of(System.getProperty("footprint.beforeChart")), null));
             }
             Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-            figures.add(run("after", jar, ChartInstall.chart(), null));
+            if (Boolean.parseBoolean(System.getProperty("footprint.after", "true"))) {
+                figures.add(run("after", jar, ChartInstall.chart(), null));
+            }
             // -Dfootprint.try='<opts>|<opts>': the same agent with other JVM options, one variant each.
             String[] tries = System.getProperty("footprint.try", "").split("\\|");
             for (int i = 0; i < tries.length; i++) {
@@ -174,10 +177,17 @@ class FootprintBenchmark {
 
                 // CPU over 60 s with nothing else asking anything of it (Prometheus would scrape every 30 s or so).
                 long[] cpu0 = cpuTicks(process.pid());
+                Map<String, Long> threads0 = threadTicks(process.pid());
                 long w0 = System.nanoTime();
                 Thread.sleep(CPU_WINDOW.toMillis());
                 long[] cpu1 = cpuTicks(process.pid());
+                Map<String, Long> threads1 = threadTicks(process.pid());
                 double seconds = (System.nanoTime() - w0) / 1e9;
+                StringBuilder byThread = new StringBuilder("CPU by thread (% of one core):");
+                threads1.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - threads0.getOrDefault(e.getKey(), 0L)))
+                        .filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                        .forEach(e -> byThread.append(String.format(Locale.ROOT, " %s %.2f;", e.getKey(), e.getValue() / seconds)));
+                System.out.println(byThread);
                 // clock ticks are 1/100 s: ticks per second is a percentage of one core
                 double user = (cpu1[0] - cpu0[0]) / seconds;
                 double system = (cpu1[1] - cpu0[1]) / seconds;
@@ -254,6 +264,24 @@ class FootprintBenchmark {
         return opts == null ? "" : opts;
     }
 
+    /** utime + stime of each thread, in clock ticks, by thread name (threads of one name summed). */
+    static Map<String, Long> threadTicks(long pid) throws Exception {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (java.io.IOException e) {
+                    // A thread that ended meanwhile.
+                }
+            }
+        }
+        return out;
+    }
+
     /** {utime, stime} of a process, in clock ticks. */
     static long[] cpuTicks(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -313,7 +341,6 @@ class FootprintBenchmark {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                 "%n=== Agent footprint, as the chart runs it: %d namespaces x 2 listeners, %d established host sockets ===%n",
                 NAMESPACES, 2 * CONNECTIONS));
-        Figures base = all.getFirst();
         out.append(String.format(Locale.ROOT, "%-34s", ""));
         all.forEach(f -> out.append(String.format(Locale.ROOT, " %12s", f.variant())));
         out.append(all.size() > 1 ? String.format(Locale.ROOT, " %8s%n", "ratio") : "\n");

@@ -6,7 +6,7 @@ import dev.backlogsentinel.agent.TestConfig;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.scan.NodeScan;
 import dev.backlogsentinel.agent.scan.NodeScanner;
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import dev.backlogsentinel.agent.TestConfig;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.testing.ApiServerProxy;

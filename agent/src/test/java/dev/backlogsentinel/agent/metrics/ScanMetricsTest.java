@@ -5,7 +5,7 @@ import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.scan.NodeScanner;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
-import dev.backlogsentinel.agent.scan.ReaderChoice;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;

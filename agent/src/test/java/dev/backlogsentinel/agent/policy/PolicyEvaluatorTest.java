@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.policy;
 
+import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
@@ -10,7 +11,7 @@ import dev.backlogsentinel.agent.scan.LimitedBy;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
-import dev.backlogsentinel.agent.scan.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
@@ -43,10 +44,15 @@ class PolicyEvaluatorTest {
     }
 
     static NetnsScan netns(long key, long overflows, Long deltaOverflows, ListenerFinding... listeners) {
+        return netns(key, overflows, deltaOverflows, 10, listeners);
+    }
+
+    /** @param deltaSeconds the time the counters' delta spans (the scans between two reads) */
+    static NetnsScan netns(long key, long overflows, Long deltaOverflows, int deltaSeconds, ListenerFinding... listeners) {
         NetnsCounters c = new NetnsCounters(overflows, overflows, 0, 0, 0);
         NetnsCounters d = deltaOverflows == null ? null : new NetnsCounters(deltaOverflows, deltaOverflows, 0, 0, 0);
         return new NetnsScan(key, key, ReaderKind.NETLINK, new NetnsAttribution(NetnsAttribution.Kind.POD, "uid", List.of(), null, null),
-                List.of(1), new NetnsSysctls(4096, 1, 0, 512), c, d, List.of(listeners));
+                List.of(1), new NetnsSysctls(4096, 1, 0, 512), c, d, d == null ? null : Duration.ofSeconds(deltaSeconds), List.of(listeners));
     }
 
     static ListenerFinding listener(int port, int depth, int limit) {
@@ -116,10 +122,10 @@ class PolicyEvaluatorTest {
         var pods = (java.util.function.Function<NetnsScan, java.util.function.Function<ListenerFinding, PodInfo>>) ns -> l -> WEB;
         assertThat(evaluator.evaluate(scan(0, netns(1, 0, null, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk()).isEmpty();
         // 2 overflows in 30 s = 4/min: below 6/min.
-        assertThat(evaluator.evaluate(scan(30, netns(1, 2, 2L, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk())
+        assertThat(evaluator.evaluate(scan(30, netns(1, 2, 2L, 30, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk())
                 .singleElement().satisfies(l -> assertThat(l.state()).isEqualTo(ListenerState.Warning));
         // 5 more in 10 s = 30/min while at 75%: Saturated at once, since this scan.
-        Evaluation e = evaluator.evaluate(scan(40, netns(1, 7, 5L, listener(80, 80, 100))), List.of(WEB), pods, List.of(p));
+        Evaluation e = evaluator.evaluate(scan(40, netns(1, 7, 5L, 10, listener(80, 80, 100))), List.of(WEB), pods, List.of(p));
         assertThat(e.notOk()).singleElement().satisfies(l -> {
             assertThat(l.state()).isEqualTo(ListenerState.Saturated);
             assertThat(l.since()).isEqualTo(T0.plusSeconds(40));

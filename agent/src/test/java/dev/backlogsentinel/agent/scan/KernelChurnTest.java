@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;

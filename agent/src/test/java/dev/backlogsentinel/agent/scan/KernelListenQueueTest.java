@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;

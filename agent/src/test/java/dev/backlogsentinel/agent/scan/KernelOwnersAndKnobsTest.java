@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
@@ -110,7 +111,7 @@ class KernelOwnersAndKnobsTest {
 
     /** The agent's key for the namespace of a process: the inode of its net/tcp. */
     static long keyOf(long pid) throws Exception {
-        return dev.backlogsentinel.agent.netns.NetnsDiscovery.inode(Path.of("/proc", Long.toString(pid), "net/tcp"));
+        return dev.backlogsentinel.agent.kernel.ProcInodes.of(Path.of("/proc", Long.toString(pid), "net/tcp"));
     }
 
     /** As sysctl(8) reads it in the namespace the test runs in. */

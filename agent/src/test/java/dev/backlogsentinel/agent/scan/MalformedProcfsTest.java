@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.scan;
 
+import dev.backlogsentinel.agent.kernel.ScanErrors;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backlogsentinel.agent.ProcfsLines;
 import dev.backlogsentinel.agent.TestConfig;

@@ -1,4 +1,4 @@
-package dev.backlogsentinel.agent.policy;
+package dev.backlogsentinel.agent.attribution;
 
 import java.util.Map;
 

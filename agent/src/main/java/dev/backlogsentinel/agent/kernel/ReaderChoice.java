@@ -1,4 +1,4 @@
-package dev.backlogsentinel.agent.scan;
+package dev.backlogsentinel.agent.kernel;
 
 /** backlog.agent.reader: which reader to use. */
 public enum ReaderChoice {

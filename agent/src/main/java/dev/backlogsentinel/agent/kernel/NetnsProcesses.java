@@ -1,4 +1,4 @@
-package dev.backlogsentinel.agent.netns;
+package dev.backlogsentinel.agent.kernel;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.backlogsentinel.agent.netlink;
+package dev.backlogsentinel.agent.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,7 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few libc calls the netlink reader needs, bound with java.lang.foreign (no JNI code).
+ * The few libc calls the agent needs (netlink sockets, setns, reads of procfs files and
+ * directories), bound with java.lang.foreign (no JNI code).
  * Every call captures errno so failures carry the kernel's reason, not just -1.
  */
 public final class Libc {
@@ -22,6 +23,7 @@ public final class Libc {
     public static final int NETLINK_SOCK_DIAG = 4;
     public static final int O_RDONLY = 0;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_DIRECTORY = 0x10000;
     public static final int CLONE_NEWNET = 0x40000000;
     public static final int SOL_SOCKET = 1;
     public static final int SO_RCVTIMEO = 20;
@@ -59,6 +61,10 @@ public final class Libc {
     private static final MethodHandle SETSOCKOPT = bind("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT));
+    private static final MethodHandle GETDENTS64 = bind("getdents64", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    /** One getdents64 buffer per thread: a node's /proc (a few hundred entries) fits in one call. */
+    private static final ThreadLocal<MemorySegment> DIRENTS = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(32 * 1024, 8));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
@@ -76,7 +82,7 @@ public final class Libc {
     public static final class SyscallException extends Exception {
         private final int errno;
 
-        SyscallException(String call, String subject, int errno) {
+        public SyscallException(String call, String subject, int errno) {
             super(call + "(" + subject + "): " + strerror(errno) + " (errno " + errno + ")");
             this.errno = errno;
         }
@@ -191,6 +197,65 @@ public final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** Receives a directory entry whose name is a decimal number (a /proc pid), with its inode. */
+    @FunctionalInterface
+    public interface NumberedEntry {
+        void accept(int number, long inode);
+    }
+
+    /**
+     * The entries of a directory whose names are decimal numbers, with their inodes: /proc's
+     * processes, listed every scan. getdents64 into a reused buffer and the names parsed in place,
+     * so a scan's listing costs a system call or two and no object per entry.
+     */
+    public static void listNumbered(String path, NumberedEntry sink) throws SyscallException {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        try {
+            MemorySegment buf = DIRENTS.get();
+            MemorySegment state = STATE.get();
+            while (true) {
+                long n = (long) GETDENTS64.invokeExact(state, fd, buf, buf.byteSize());
+                if (n < 0) {
+                    throw new SyscallException("getdents64", path, (int) ERRNO.get(state, 0L));
+                }
+                if (n == 0) {
+                    return;
+                }
+                long at = 0;
+                while (at + 20 <= n) {
+                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 16));
+                    if (reclen < 20 || at + reclen > n) {
+                        throw new SyscallException("getdents64", path + ": a record of length " + reclen, 0);
+                    }
+                    long number = 0;
+                    int digits = 0;
+                    for (long i = at + 19; i < at + reclen; i++) {
+                        byte b = buf.get(ValueLayout.JAVA_BYTE, i);
+                        if (b == 0) {
+                            break;
+                        }
+                        if (b < '0' || b > '9' || digits == 9) {
+                            digits = -1;
+                            break;
+                        }
+                        number = number * 10 + (b - '0');
+                        digits++;
+                    }
+                    if (digits > 0) {
+                        sink.accept((int) number, buf.get(ValueLayout.JAVA_LONG_UNALIGNED, at));
+                    }
+                    at += reclen;
+                }
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        } finally {
+            close(fd);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.backlogsentinel.agent.scan;
+package dev.backlogsentinel.agent.kernel;
 
 import java.util.Collections;
 import java.util.EnumMap;

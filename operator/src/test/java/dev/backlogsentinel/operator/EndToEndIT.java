@@ -2,6 +2,7 @@ package dev.backlogsentinel.operator;
 
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.NetnsApp;
+import dev.backlogsentinel.testing.NetnsNodeServer;
 import dev.backlogsentinel.testing.PodCgroup;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -119,12 +120,12 @@ class EndToEndIT {
                 readmeQuotes(saturatedNode + "\n\n" + DescribeText.excerpt("describe pod -n shop web-0", recoveredPod));
 
                 // More rounds, for the latency figures: fill, time the pod event, drain. Each fill comes
-                // to a quiet node, as saturation does in life: a change right after the agent's last
-                // report write waits up to its report-min-interval (5 s) by design, which would time the
-                // debounce instead.
+                // to a quiet node (its report unchanged for report-min-interval and a second), as
+                // saturation does in life: a change right after the agent's last write waits up to its
+                // report-min-interval (5 s) by design, which would time the debounce instead.
                 List<Long> latencies = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
-                    Thread.sleep(REPORT_MIN_INTERVAL.plusSeconds(1).toMillis());
+                    quiet(admin, REPORT_MIN_INTERVAL.plusSeconds(1));
                     int saturatedBefore = cluster.events("shop", "web-0", "ListenQueueSaturated").size();
                     int recoveredBefore = cluster.events("shop", "web-0", "ListenQueueRecovered").size();
                     app.fill();
@@ -140,6 +141,8 @@ class EndToEndIT {
                     System.out.printf("e2e: queue filled -> pod event, %d rounds: p50 %d ms, max %d ms (all: %s)%n", sorted.size(),
                             sorted.get((sorted.size() - 1) / 2), sorted.getLast(), latencies);
                 }
+                nodeJsServerGetsItsOwnAdvice(cluster);
+
                 String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + operatorPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
                 double written = sum(metrics, "backlog_operator_events_written_total");
@@ -157,6 +160,47 @@ class EndToEndIT {
                     p.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /**
+     * A server the agent recognises: a real Node.js process, listen backlog 8, never accepting, in a
+     * second pod's namespace. Its pod's event names it and gives Node.js's own setting, not the
+     * generic advice. Node.js is installed by .ci/run (Debian nodejs).
+     */
+    static void nodeJsServerGetsItsOwnAdvice(Cluster cluster) throws Exception {
+        assertThat(NetnsNodeServer.available()).as("node on PATH (Debian's nodejs; .ci/run installs it)").isTrue();
+        String uid = cluster.pod("shop", "api-0", NODE, Map.of("app", "api"));
+        cluster.policy("shop", "api", spec -> {
+            spec.setPodSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "api").build());
+            spec.setPorts(List.of(3000));
+            spec.setSustainFor("0s");
+        });
+        try (NetnsNodeServer node = NetnsNodeServer.start(3000, 8, 20); PodCgroup cgroup = PodCgroup.forPod(uid)) {
+            cgroup.add(node.pid());
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(cluster.events("shop", "api-0", "ListenQueueSaturated")).hasSize(1));
+            String message = cluster.events("shop", "api-0", "ListenQueueSaturated").getFirst().getMessage();
+            System.out.printf("e2e: the event of a Node.js server: %s%n", message);
+            assertThat(message).contains("shop/api-0 port 3000").contains("9/8")
+                    .contains("Held by node (pid " + node.pid() + ")")
+                    .contains("server.listen(port, host, backlog)")
+                    .doesNotContain("raise the backlog the application passes to listen()");
+        }
+    }
+
+    /** Waits until the node's report has not changed for this long: no write of the agent's is recent. */
+    static void quiet(KubernetesClient admin, Duration forAtLeast) throws InterruptedException {
+        String version = null;
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < forAtLeast.toNanos()) {
+            var report = admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE).get();
+            String now = report == null ? null : report.getMetadata().getResourceVersion();
+            if (!java.util.Objects.equals(now, version)) {
+                version = now;
+                since = System.nanoTime();
+            }
+            Thread.sleep(200);
         }
     }
 

@@ -70,8 +70,9 @@ public final class ApiServerProxy implements AutoCloseable {
             try {
                 Socket client = l.accept();
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                open.add(client);
-                open.add(upstream);
+                if (!adopt(l, client, upstream)) {
+                    return;
+                }
                 Thread.ofVirtual().start(() -> pump(client, upstream));
                 Thread.ofVirtual().start(() -> pump(upstream, client));
             } catch (IOException e) {
@@ -81,6 +82,21 @@ public final class ApiServerProxy implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Registers a connection accepted on {@code l}, unless a cut came between accept() and here:
+     * such a connection would otherwise outlive the cut and let a request through the outage.
+     */
+    private synchronized boolean adopt(ServerSocket l, Socket client, Socket upstream) {
+        if (listener != l) {
+            closeQuietly(client);
+            closeQuietly(upstream);
+            return false;
+        }
+        open.add(client);
+        open.add(upstream);
+        return true;
     }
 
     private void pump(Socket from, Socket to) {

@@ -4,6 +4,9 @@ package dev.backlogsentinel.agent;
 public final class ProcfsLines {
 
     public static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+    /** tcp6's header (its columns are wider). */
+    public static final String HEADER_V6 = "  sl  local_address                         remote_address                        st tx_queue "
+            + "rx_queue tr tm->when retrnsmt   uid  timeout inode";
     /** 127.0.0.1:8080, listen(16) filled by 30 connects: rx_queue 0x11 = 17 (KERNEL.md). */
     public static final String LISTEN_8080 = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000011 00:00000000 00000000     0        0 40123 1 0000000000000000 100 0 0 10 0";
     /** 0.0.0.0:80, depth 0. */

@@ -1,5 +1,7 @@
 package dev.backlogsentinel.agent.attribution;
 
+import dev.backlogsentinel.agent.kernel.Libc;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,16 +22,25 @@ public final class GoBinary {
 
     private static final int MAX_SECTIONS = 4096;
     private static final int MAX_NAMES = 1 << 16;
+    /** A section header is 64 bytes (ELF64) or 40 (ELF32); a larger entry size is allowed up to this. */
+    private static final int MAX_SECTION_HEADER = 256;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_NOCTTY = 0x100;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
 
     private GoBinary() {
     }
 
-    /** False for anything that is not a readable, well-formed ELF file (a FIFO is never opened: it would block). */
+    /**
+     * False for anything that is not a readable, well-formed ELF file. Only a regular file is read:
+     * a FIFO (which would block), a device (/dev/zero: endless) or a directory never is.
+     */
     public static boolean isGo(Path executable) {
-        if (!Files.isRegularFile(executable)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(executable, StandardOpenOption.READ)) {
+        try (FileChannel ch = openRegular(executable)) {
+            if (ch == null) {
+                return false;
+            }
             ByteBuffer header = read(ch, 0, 64);
             if (header == null || header.getInt(0) != 0x7f454c46) {
                 return false;
@@ -40,7 +51,8 @@ public final class GoBinary {
             int shentsize = Short.toUnsignedInt(header.getShort(is64 ? 0x3a : 0x2e));
             int shnum = Short.toUnsignedInt(header.getShort(is64 ? 0x3c : 0x30));
             int shstrndx = Short.toUnsignedInt(header.getShort(is64 ? 0x3e : 0x32));
-            if (shoff <= 0 || shnum == 0 || shnum > MAX_SECTIONS || shstrndx >= shnum || shentsize < (is64 ? 64 : 40)) {
+            if (shoff <= 0 || shnum == 0 || shnum > MAX_SECTIONS || shstrndx >= shnum || shentsize < (is64 ? 64 : 40)
+                    || shentsize > MAX_SECTION_HEADER) {
                 return false;
             }
             ByteBuffer sections = read(ch, shoff, shnum * shentsize);
@@ -62,6 +74,31 @@ public final class GoBinary {
             return all.contains(".go.buildinfo\0") || all.contains(".note.go.buildid\0") || all.contains(".gopclntab\0");
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * Opens a file only when it is a regular file, and without ever blocking: its type is checked
+     * by path first (nothing special is even opened), then on what open() returned (O_NONBLOCK, so a
+     * FIFO put there in between cannot block), and the channel is that very file, reopened through
+     * /proc/self/fd. Null when it is not a regular file or cannot be opened; the caller closes it.
+     * (ProcFile does the same for procfs files; the layers keep attribution from using it.)
+     */
+    static FileChannel openRegular(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                return null;
+            }
+            int fd = Libc.open(file.toString(), Libc.O_RDONLY | O_NONBLOCK | O_NOCTTY | Libc.O_CLOEXEC);
+            try {
+                Path opened = Path.of("/proc/self/fd/" + fd);
+                int mode = (Integer) Files.getAttribute(opened, "unix:mode");
+                return (mode & S_IFMT) == S_IFREG ? FileChannel.open(opened, StandardOpenOption.READ) : null;
+            } finally {
+                Libc.close(fd);
+            }
+        } catch (IOException | Libc.SyscallException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -1,7 +1,8 @@
 package dev.backlogsentinel.agent.attribution;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,10 +95,19 @@ public final class SocketOwners {
      * chose ends up in event texts that must stay ASCII.
      */
     private static String readLine(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = in.readNBytes(64);
-            StringBuilder sb = new StringBuilder(buf.length);
-            for (byte b : buf) {
+        // Opened only when it is a regular file, without blocking (a FIFO there would wait forever),
+        // and read up to 64 bytes (comm is at most 16).
+        try (FileChannel ch = GoBinary.openRegular(file)) {
+            if (ch == null) {
+                return null;
+            }
+            ByteBuffer buf = ByteBuffer.allocate(64);
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // A procfs file may hand its text over in pieces.
+            }
+            StringBuilder sb = new StringBuilder(buf.position());
+            for (int i = 0; i < buf.position(); i++) {
+                byte b = buf.get(i);
                 if (b == '\n') {
                     break;
                 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /** Renders a scan as the local-mode table: one row per listener, worst first across all namespaces. */
 public final class ListenerTable {
@@ -33,9 +32,11 @@ public final class ListenerTable {
         if (scan.errors().total() > 0) {
             List<String> parts = new ArrayList<>();
             scan.errors().counts().forEach((k, v) -> parts.add(k.label() + " " + v));
-            String first = scan.errors().firstMessages().entrySet().stream()
-                    .filter(e -> e.getKey() != ScanErrors.Kind.VANISHED).map(Map.Entry::getValue).findFirst().orElse(null);
-            out.append("scan errors: ").append(String.join(", ", parts)).append(first != null ? " (first: " + first + ")" : "").append('\n');
+            // The first error that is not churn, with where it happened; the JSON's errorDetails has the first 20.
+            LocalReport.ErrorDetail first = LocalReport.errorDetails(scan).stream()
+                    .filter(d -> !d.kind().equals(ScanErrors.Kind.VANISHED.label())).findFirst().orElse(null);
+            out.append("scan errors: ").append(String.join(", ", parts)).append(first != null ? " (first: " + describe(first) + ")" : "")
+                    .append('\n');
         }
         out.append(String.format(Locale.ROOT, FORMAT, "NETNS", "POD UID", "ADDRESS:PORT", "DEPTH/LIMIT", "USAGE",
                 "LIMITEDBY", "SYN_RECV", "OVERFLOWS(+NEW)", "DROPS(+NEW)", "PROCESS"));
@@ -74,6 +75,30 @@ public final class ListenerTable {
                 c == null ? "?" : withDelta(c.listenOverflows(), d == null ? null : d.listenOverflows()),
                 c == null ? "?" : withDelta(c.listenDrops(), d == null ? null : d.listenDrops()),
                 l.owner() == null ? "-" : l.owner().label());
+    }
+
+    /** "malformed in /proc/42/net/tcp (netns 4026532177): line 3: ...", on one printable line. */
+    static String describe(LocalReport.ErrorDetail d) {
+        StringBuilder sb = new StringBuilder(d.kind());
+        if (d.file() != null) {
+            sb.append(" in ").append(d.file());
+        }
+        if (d.netns() != null) {
+            sb.append(" (netns ").append(d.netns()).append(')');
+        } else if (d.key() != null) {
+            sb.append(" (netns key ").append(d.key()).append(')');
+        }
+        if (d.count() > 1) {
+            sb.append(" x").append(d.count());
+        }
+        sb.append(": ").append(d.message());
+        String text = sb.length() > 300 ? sb.substring(0, 300) + "..." : sb.toString();
+        StringBuilder clean = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            clean.append(c >= 0x20 && c != 0x7f ? c : '?');
+        }
+        return clean.toString();
     }
 
     private static String owner(NetnsAttribution a) {

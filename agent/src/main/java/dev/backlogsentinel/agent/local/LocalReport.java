@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +25,20 @@ import java.util.TreeMap;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record LocalReport(String reader, String readerNote, String scannedAt, double scanMillis,
-        Map<String, Integer> errors, List<Namespace> namespaces) {
+        Map<String, Integer> errors, List<Namespace> namespaces, List<ErrorDetail> errorDetails) {
+
+    /**
+     * One of the first errors of the scan (ScanErrors.MAX_DETAILS of them), with where it happened.
+     *
+     * @param kind    as in {@code errors} (vanished, permission, malformed, oversized, missing, read)
+     * @param file    the file it concerns, or null
+     * @param netns   the namespace's ns/net inode (as {@code namespaces[].netns}), or null
+     * @param key     the namespace's key (as {@code namespaces[].key}) when known, or null
+     * @param count   how many errors this stands for (e.g. malformed lines of one file)
+     * @param message what was wrong
+     */
+    public record ErrorDetail(String kind, String file, Long netns, Long key, int count, String message) {
+    }
 
     /**
      * @param netns       ns/net inode (as lsns and `ip netns identify` show), null when not readable
@@ -76,7 +91,7 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
      * @param drops     the socket's own drop counter (netlink reader only)
      * @param process   the process holding the socket, or null when not known
      */
-    public record Listener(String family, String address, int port, int depth, Integer limit, String limitedBy,
+    public record Listener(String family, String address, int port, long depth, Integer limit, String limitedBy,
             Double usagePercent, boolean full, int synRecv, Long drops, long inode, Process process) {
 
         static Listener of(ListenerFinding f) {
@@ -103,7 +118,53 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
         scan.errors().counts().forEach((k, v) -> errors.put(k.label(), v));
         List<Namespace> namespaces = scan.namespaces().stream().map(LocalReport::namespace).toList();
         return new LocalReport(scan.reader(), scan.readerNote(), scan.at().toString(), scan.took().toNanos() / 1e6, errors,
-                namespaces);
+                namespaces, errorDetails(scan));
+    }
+
+    /** The scan's error details, each with its namespace where the caller did not know it but the file's pid tells. */
+    static List<ErrorDetail> errorDetails(NodeScan scan) {
+        List<ErrorDetail> out = new ArrayList<>();
+        for (ScanErrors.Detail d : scan.errors().details()) {
+            Long netns = d.netns();
+            Long key = d.key();
+            if (netns == null && key == null) {
+                NetnsScan ns = namespaceOf(scan, pidIn(d.file()));
+                if (ns != null) {
+                    netns = ns.nsInode();
+                    key = ns.key();
+                }
+            }
+            out.add(new ErrorDetail(d.kind().label(), d.file(), netns, key, d.count(), d.message()));
+        }
+        return out;
+    }
+
+    /** The namespace a process of the scan belongs to, or null. */
+    static NetnsScan namespaceOf(NodeScan scan, Integer pid) {
+        if (pid == null) {
+            return null;
+        }
+        for (NetnsScan ns : scan.namespaces()) {
+            if (ns.pids().contains(pid)) {
+                return ns;
+            }
+        }
+        return null;
+    }
+
+    /** The pid of a /proc/&lt;pid&gt;/... path (the last all-digit directory in it), or null. */
+    static Integer pidIn(String file) {
+        if (file == null) {
+            return null;
+        }
+        String[] parts = file.split("/");
+        for (int i = parts.length - 2; i >= 0; i--) {
+            String p = parts[i];
+            if (!p.isEmpty() && p.length() <= 9 && p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return Integer.valueOf(p);
+            }
+        }
+        return null;
     }
 
     private static Namespace namespace(NetnsScan ns) {

@@ -51,16 +51,8 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
 
     @Override
     public NetnsSource open(NetnsProcesses netns) throws ReaderException {
-        ReaderException last = null;
-        for (int pid : netns.pids()) {
-            String nsPath = procRoot.resolve(Integer.toString(pid)).resolve("ns/net").toString();
-            try {
-                return entrance.inside(nsPath, () -> openInside(netns.key()));
-            } catch (ReaderException e) {
-                last = e;
-            }
-        }
-        throw last != null ? last : new ReaderException("namespace " + netns.key() + " has no process left");
+        return netns.throughAnyPid(pid -> entrance.inside(procRoot.resolve(Integer.toString(pid)).resolve("ns/net").toString(),
+                () -> openInside(netns.key())));
     }
 
     /** Runs inside the namespace: checks it is the one discovery saw, then opens what is kept. */

@@ -179,7 +179,8 @@ final class SockDiagSocket implements AutoCloseable {
         int family = buffer.get(ValueLayout.JAVA_BYTE, msg);
         int port = Short.toUnsignedInt(buffer.get(BE_SHORT, msg + 4));
         int addrLen = family == AF_INET ? 4 : 16;
-        int rqueue = buffer.get(INT, msg + 56);
+        // idiag_rqueue is a __u32: kept whole, as the procfs reader keeps rx_queue.
+        long rqueue = Integer.toUnsignedLong(buffer.get(INT, msg + 56));
         int wqueue = buffer.get(INT, msg + 60);
         long inode = Integer.toUnsignedLong(buffer.get(INT, msg + 68));
         Long drops = null;

@@ -66,15 +66,15 @@ public final class NetnsDiscovery {
                 try {
                     key = ProcInodes.of(tcp);
                 } catch (NoSuchFileException e) {
-                    errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited during discovery");
+                    errors.add(ScanErrors.Kind.VANISHED, ScanErrors.Where.file(tcp), "pid " + pid + " exited during discovery");
                     known.remove(pid);
                     continue;
                 } catch (AccessDeniedException e) {
-                    errors.add(ScanErrors.Kind.PERMISSION, "cannot stat " + e.getFile() + " (hidepid?)");
+                    errors.add(ScanErrors.Kind.PERMISSION, ScanErrors.Where.file(tcp), "cannot stat " + e.getFile() + " (hidepid?)");
                     known.remove(pid);
                     continue;
                 } catch (IOException | RuntimeException e) {
-                    errors.add(ScanErrors.Kind.READ, "cannot stat " + tcp + ": " + e);
+                    errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), ScanErrors.Where.file(tcp), "cannot stat " + tcp + ": " + e);
                     known.remove(pid);
                     continue;
                 }
@@ -100,7 +100,7 @@ public final class NetnsDiscovery {
         try {
             Libc.listNumbered(procRoot.toString(), pids::put);
         } catch (Libc.SyscallException e) {
-            errors.add(ScanErrors.Kind.READ, "cannot list " + procRoot + ": " + e.getMessage());
+            errors.add(ScanErrors.Kind.READ, ScanErrors.Where.file(procRoot), "cannot list " + procRoot + ": " + e.getMessage());
         }
         return pids;
     }

@@ -3,6 +3,7 @@ package dev.backlogsentinel.agent.procfs;
 import dev.backlogsentinel.agent.kernel.NetnsSource.Reading;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.ReaderException;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,12 +28,22 @@ public final class CountersFiles implements AutoCloseable {
 
     /** The counters, or a null value (unknown, never zeros) when the file's TcpExt cannot be believed. */
     public Reading<NetnsCounters> read() throws ReaderException {
+        if (netstat.refusal() != null) {
+            return new Reading<>(null, 1, netstat.path() + ": " + netstat.refusal(), false);
+        }
         try {
-            NetstatParser.Parsed parsed = parser.parse(netstat.readAll());
-            return new Reading<>(parsed.counters(), parsed.malformed(),
-                    parsed.firstProblem() == null ? null : netstat.path() + ": " + parsed.firstProblem(), false);
+            ProcFile.Text text = netstat.readText();
+            NetstatParser.Parsed parsed = parser.parse(text.text());
+            // Each part names the file first ("path: ..."): the scan's errors take it from there.
+            String problem = parsed.firstProblem() == null ? null
+                    : netstat.path() + ": " + parsed.firstProblem() + (parsed.malformed() > 1 ? " (" + parsed.malformed() + " problems)" : "");
+            if (text.cutAtCap()) {
+                String cut = netstat.path() + ": " + ScanErrors.CUT_AT_CAP;
+                problem = problem == null ? cut : problem + "; " + cut;
+            }
+            return new Reading<>(parsed.counters(), parsed.malformed(), problem, text.cutAtCap());
         } catch (IOException e) {
-            throw new ReaderException("reading counters " + netstat.path() + ": " + e.getMessage(), false, e);
+            throw new ReaderException(netstat.path() + ": reading counters failed: " + e.getMessage(), false, e);
         }
     }
 

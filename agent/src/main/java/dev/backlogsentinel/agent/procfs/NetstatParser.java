@@ -18,7 +18,7 @@ import java.util.Set;
  *     as its two's complement, see {@link NetnsCounters});</li>
  * <li>the values line has the header's section and exactly as many fields;</li>
  * <li>a section printed twice, or a column named twice, is refused: neither copy is believed;</li>
- * <li>only ' ' separates fields and only '\n' ends a line.</li>
+ * <li>only ' ' separates fields and only '\n' ends a line; a last line without it was cut, and is refused.</li>
  * </ul>
  * A malformed line pair is counted and skipped; the rest of the file is still read. The listen
  * counters come from TcpExt only; when it is missing, refused, or lacks ListenOverflows, the
@@ -66,7 +66,9 @@ public final class NetstatParser {
         int headerEnd = -1;
         while (pos < text.length()) {
             int end = text.indexOf('\n', pos);
-            if (end < 0) {
+            // The kernel ends every line with '\n': a last line without one was cut (its last value may be short).
+            boolean cut = end < 0;
+            if (cut) {
                 end = text.length();
             }
             int start = pos;
@@ -93,6 +95,10 @@ public final class NetstatParser {
                 problem("line " + lineNo + " does not continue section " + section);
                 headerStart = start;
                 headerEnd = end;
+                continue;
+            }
+            if (cut) {
+                problem("line " + lineNo + " (" + section + " values) has no newline: the file was cut");
                 continue;
             }
             long[] values = values(text, start + section.length() + 1, end, header);

@@ -8,6 +8,7 @@ import dev.backlogsentinel.agent.kernel.NetnsSource;
 import dev.backlogsentinel.agent.kernel.NetnsSysctls;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 
 import java.io.IOException;
@@ -51,8 +52,7 @@ public final class ProcfsReader implements ListenerReader {
 
     @Override
     public NetnsSource open(NetnsProcesses netns) throws ReaderException {
-        ReaderException last = null;
-        for (int pid : netns.pids()) {
+        return netns.throughAnyPid(pid -> {
             Path dir = procRoot.resolve(Integer.toString(pid));
             ProcFile tcp = null;
             try {
@@ -61,16 +61,15 @@ public final class ProcfsReader implements ListenerReader {
                 return new ProcfsSource(tcp, tcp6, netns.key() == ownKey ? ownSysctls : null);
             } catch (NoSuchFileException e) {
                 closeQuietly(tcp);
-                last = new ReaderException("pid " + pid + " exited before its net/tcp could be opened");
+                throw new ReaderException("pid " + pid + " exited before its net/tcp could be opened");
             } catch (AccessDeniedException e) {
                 closeQuietly(tcp);
-                last = new ReaderException("not allowed to open " + e.getFile(), true, e);
+                throw new ReaderException("not allowed to open " + e.getFile(), true, e);
             } catch (IOException e) {
                 closeQuietly(tcp);
-                last = new ReaderException("opening " + dir.resolve("net/tcp") + ": " + e, false, e);
+                throw new ReaderException("opening " + dir.resolve("net/tcp") + ": " + e, false, e);
             }
-        }
-        throw last != null ? last : new ReaderException("namespace " + netns.key() + " has no process left");
+        });
     }
 
     /** tcp6 is absent on kernels booted without IPv6: that is a fact, not an error. */
@@ -111,31 +110,60 @@ public final class ProcfsReader implements ListenerReader {
         public Reading<List<ListenerSample>> listeners() throws ReaderException {
             TcpTableParser v4 = new TcpTableParser(Family.IPv4, false);
             TcpTableParser v6 = new TcpTableParser(Family.IPv6, false);
-            boolean cut = read(tcp, v4) | (tcp6 != null && read(tcp6, v6));
+            boolean cut4 = read(tcp, v4);
+            boolean cut6 = tcp6 != null && read(tcp6, v6);
             List<ListenerSample> all = new ArrayList<>(v4.listeners());
             all.addAll(v6.listeners());
-            return new Reading<>(all, v4.malformed() + v6.malformed(), firstOf(v4, v6), cut);
+            return new Reading<>(all, v4.malformed() + v6.malformed() + refused(), problems(v4, cut4, v6, cut6), cut4 || cut6);
+        }
+
+        /** Files refused at open (not what the kernel makes there), counted as malformed on every read. */
+        private int refused() {
+            return (tcp.refusal() != null ? 1 : 0) + (tcp6 != null && tcp6.refusal() != null ? 1 : 0);
         }
 
         @Override
         public Reading<Map<Endpoint, Integer>> synRecv() throws ReaderException {
             TcpTableParser v4 = new TcpTableParser(Family.IPv4, true);
             TcpTableParser v6 = new TcpTableParser(Family.IPv6, true);
-            boolean cut = read(tcp, v4) | (tcp6 != null && read(tcp6, v6));
+            boolean cut4 = read(tcp, v4);
+            boolean cut6 = tcp6 != null && read(tcp6, v6);
             Map<Endpoint, Integer> all = new HashMap<>(v4.synRecv());
             all.putAll(v6.synRecv());
-            return new Reading<>(all, v4.malformed() + v6.malformed(), firstOf(v4, v6), cut);
+            return new Reading<>(all, v4.malformed() + v6.malformed() + refused(), problems(v4, cut4, v6, cut6), cut4 || cut6);
         }
 
-        private static String firstOf(TcpTableParser v4, TcpTableParser v6) {
-            return v4.firstMalformed() != null ? v4.firstMalformed() : v6.firstMalformed();
+        /**
+         * What went wrong, each part naming its file first ("path: line 3: ..."), malformed lines
+         * before cuts: the scan's errors take the file from there (see ScanErrors.Where).
+         */
+        private String problems(TcpTableParser v4, boolean cut4, TcpTableParser v6, boolean cut6) {
+            List<String> parts = new ArrayList<>(2);
+            for (ProcFile file : new ProcFile[] {tcp, tcp6}) {
+                if (file != null && file.refusal() != null) {
+                    parts.add(file.path() + ": " + file.refusal());
+                }
+            }
+            for (TcpTableParser p : new TcpTableParser[] {v4, v6}) {
+                if (p.malformed() > 0) {
+                    ProcFile file = p == v4 ? tcp : tcp6;
+                    parts.add(file.path() + ": " + p.firstProblem() + (p.malformed() > 1 ? " (" + p.malformed() + " lines refused)" : ""));
+                }
+            }
+            if (cut4) {
+                parts.add(tcp.path() + ": " + ScanErrors.CUT_AT_CAP);
+            }
+            if (cut6) {
+                parts.add(tcp6.path() + ": " + ScanErrors.CUT_AT_CAP);
+            }
+            return parts.isEmpty() ? null : String.join("; ", parts);
         }
 
         private static boolean read(ProcFile file, TcpTableParser parser) throws ReaderException {
             try {
                 return file.forEachLine(parser).cutAtCap();
             } catch (IOException e) {
-                throw new ReaderException("reading " + file.path() + ": " + e.getMessage(), false, e);
+                throw new ReaderException(file.path() + ": reading failed: " + e.getMessage(), false, e);
             }
         }
 

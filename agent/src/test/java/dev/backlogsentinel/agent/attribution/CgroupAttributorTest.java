@@ -100,6 +100,68 @@ class CgroupAttributorTest {
     }
 
     @Test
+    void aUidIsBelievedOnlyInTheKubeletsForm() {
+        String bare = UID.replace("-", "");
+        // cgroupfs: a 32-hex id may be a UID that lost its dashes (or a static pod's hash): not guessed.
+        CgroupAttributor.Parsed noDashes = CgroupAttributor.parse("0::/kubepods/burstable/pod%s/%s\n".formatted(bare, CID));
+        assertThat(noDashes.attribution().kind()).isEqualTo(Kind.UNRECOGNISED);
+        assertThat(noDashes.attribution().podUid()).isNull();
+        // Mixed separators, upper case, a digit short: refused and counted.
+        for (String uid : new String[] {UID.replaceFirst("-", "_"), UID.toUpperCase(), UID.substring(1)}) {
+            CgroupAttributor.Parsed p = CgroupAttributor.parse("0::/kubepods/burstable/pod%s/%s\n".formatted(uid, CID));
+            assertThat(p.attribution().kind()).as(uid).isEqualTo(Kind.UNRECOGNISED);
+            assertThat(p.malformed()).as(uid).isEqualTo(1);
+        }
+        CgroupAttributor.Parsed dashesInASlice = CgroupAttributor.parse(
+                "0::/kubepods.slice/kubepods-pod%s.slice/cri-containerd-%s.scope\n".formatted(UID, CID));
+        assertThat(dashesInASlice.attribution().kind()).as("systemd escapes '-': a slice never shows one").isEqualTo(Kind.UNRECOGNISED);
+        CgroupAttributor.Parsed shortId = CgroupAttributor.parse("0::/kubepods/pod%s/%s\n".formatted(UID, CID.substring(1)));
+        assertThat(shortId.attribution().kind()).isEqualTo(Kind.UNRECOGNISED);
+        assertThat(shortId.malformed()).isEqualTo(1);
+    }
+
+    @Test
+    void linesAreStrictlyIdControllersPath() {
+        String good = "4:memory:/kubepods/pod%s/%s".formatted(UID, CID);
+        for (String bad : new String[] {"-4:memory:/x", "04:memory:/x", "4:/x", "4:memory:extra:/x", "4:Memory!:/x", "0:memory:/x",
+                "4::/x", "4:memory:/x\r", "4:memory:relative"}) {
+            CgroupAttributor.Parsed p = CgroupAttributor.parse(bad + "\n" + good + "\n");
+            assertThat(p.malformed()).as(bad).isEqualTo(1);
+            assertThat(p.attribution().podUid()).as(bad).isEqualTo(UID);
+        }
+        assertThat(CgroupAttributor.parse("").malformed()).as("empty: not what the kernel prints").isEqualTo(1);
+        CgroupAttributor.Parsed cut = CgroupAttributor.parse("0::/kubepods/pod%s/%s".formatted(UID, CID));
+        assertThat(cut.attribution().kind()).as("a last line without its newline was cut").isEqualTo(Kind.NOT_A_POD);
+        assertThat(cut.malformed()).isEqualTo(1);
+        CgroupAttributor.Parsed twice = CgroupAttributor.parse(good + "\n" + good.replace(UID, UID.replace('1', '2')) + "\n");
+        assertThat(twice.attribution().podUid()).as("hierarchy 4 twice: neither copy believed").isNull();
+        assertThat(twice.malformed()).isEqualTo(2);
+        CgroupAttributor.Parsed twoPods = CgroupAttributor.parse(good + "\n" + good.replace("4:memory", "5:pids").replace(UID,
+                UID.replace('1', '2')) + "\n");
+        assertThat(twoPods.attribution().kind()).isEqualTo(Kind.UNRECOGNISED);
+        assertThat(twoPods.firstProblem()).contains("different pods");
+        CgroupAttributor.Parsed deleted = CgroupAttributor.parse("0::/kubepods/pod%s/%s (deleted)\n".formatted(UID, CID));
+        assertThat(deleted.malformed()).isZero();
+        assertThat(deleted.attribution().containerId()).isEqualTo(CID);
+    }
+
+    @Test
+    void everyProcessOfThisMachineParsesWithoutAProblem() throws Exception {
+        try (var pids = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+            for (java.nio.file.Path dir : pids.filter(p -> p.getFileName().toString().matches("[0-9]+")).toList()) {
+                String text;
+                try {
+                    text = java.nio.file.Files.readString(dir.resolve("cgroup"));
+                } catch (java.io.IOException e) {
+                    continue;
+                }
+                CgroupAttributor.Parsed p = CgroupAttributor.parse(text);
+                assertThat(p.malformed()).as(dir + ": " + p.firstProblem()).isZero();
+            }
+        }
+    }
+
+    @Test
     void crioConmonIsARuntimeHelperNotAPodProcess() {
         ProcessAttribution a = CgroupAttributor.attribute(
                 "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/crio-conmon-%s.scope\n".formatted(UID_, CID));

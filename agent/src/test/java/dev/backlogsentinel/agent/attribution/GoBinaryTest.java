@@ -35,6 +35,18 @@ class GoBinaryTest {
     }
 
     @Test
+    void aFifoOrADeviceIsNeverReadNorWaitedOn() throws Exception {
+        Path fifo = dir.resolve("exe");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Path zero = Files.createSymbolicLink(dir.resolve("zero"), Path.of("/dev/zero"));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            assertThat(GoBinary.isGo(fifo)).isFalse();
+            assertThat(GoBinary.isGo(zero)).isFalse();
+            assertThat(GoBinary.openRegular(fifo)).isNull();
+        });
+    }
+
+    @Test
     void whatIsNotAWholeElfIsNot() throws Exception {
         Path text = Files.writeString(dir.resolve("script"), "#!/bin/sh\necho .go.buildinfo\n");
         assertThat(GoBinary.isGo(text)).isFalse();

@@ -82,6 +82,14 @@ class NetstatParserTest {
     }
 
     @Test
+    void aLastValuesLineWithoutItsNewlineWasCutAndIsRefused() {
+        // Cut in its last value: "65" would read as "6" if believed.
+        NetstatParser.Parsed cut = parse("TcpExt: ListenDrops ListenOverflows\nTcpExt: 65 6");
+        assertThat(cut.counters()).isNull();
+        assertThat(cut.firstProblem()).contains("no newline");
+    }
+
+    @Test
     void unsigned64BitValuesAreKeptWhole() {
         NetstatParser.Parsed parsed = parse("TcpExt: ListenOverflows ListenDrops\nTcpExt: 18446744073709551615 9223372036854775808\n");
         assertThat(parsed.malformed()).isZero();

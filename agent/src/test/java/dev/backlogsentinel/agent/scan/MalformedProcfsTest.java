@@ -62,7 +62,7 @@ class MalformedProcfsTest {
     private void pid(int pid, String tcp, String netstat, String cgroup) throws IOException {
         Path net = Files.createDirectories(root.resolve(pid + "/net"));
         Files.writeString(net.resolve("tcp"), tcp);
-        Files.writeString(net.resolve("tcp6"), tcp.isEmpty() ? "" : HEADER);
+        Files.writeString(net.resolve("tcp6"), tcp.isEmpty() ? "" : ProcfsLines.HEADER_V6 + "\n");
         Files.writeString(net.resolve("netstat"), netstat);
         Files.writeString(root.resolve(pid + "/cgroup"), cgroup);
     }
@@ -111,6 +111,78 @@ class MalformedProcfsTest {
             assertThat(json).contains("\"counters\":null").contains("\"malformed\":");
             assertThat(ListenerTable.render(scan, 50)).contains("scan errors:").contains("127.0.0.1:8080");
         }
+    }
+
+    @Test
+    void eachErrorSaysWhichFileAndWhichNamespace() throws Exception {
+        try (NodeScanner scanner = TestConfig.scanner(ReaderChoice.PROCFS, root, 1 << 20)) {
+            NodeScan scan = scanner.scan();
+            NetnsScan garbled = byPid(scan, 200);
+            String tcp = root.resolve("200/net/tcp").toString();
+
+            LocalReport report = LocalReport.of(scan);
+            assertThat(report.errorDetails()).isNotEmpty().hasSizeLessThanOrEqualTo(ScanErrors.MAX_DETAILS);
+            assertThat(report.errorDetails()).filteredOn(d -> d.kind().equals("malformed") && tcp.equals(d.file())).first()
+                    .satisfies(d -> {
+                        assertThat(d.key()).as("the namespace of the file's pid").isEqualTo(garbled.key());
+                        assertThat(d.count()).isGreaterThanOrEqualTo(3);
+                        assertThat(d.message()).startsWith("line 2: ");
+                    });
+            assertThat(report.errorDetails()).anySatisfy(d -> {
+                assertThat(d.kind()).isEqualTo("oversized");
+                assertThat(d.file()).isEqualTo(root.resolve("300/net/tcp").toString());
+            });
+            assertThat(report.errorDetails()).anySatisfy(d -> {
+                assertThat(d.kind()).isEqualTo("missing");
+                assertThat(d.file()).isEqualTo(root.resolve("500/net/netstat").toString());
+                assertThat(d.key()).isEqualTo(byPid(scan, 500).key());
+            });
+            String json = new ObjectMapper().writeValueAsString(report);
+            assertThat(json).contains("\"errorDetails\":[{\"kind\":");
+            assertThat(ListenerTable.render(scan, 50)).containsPattern("scan errors: .*\\(first: [a-z]+ in " + java.util.regex.Pattern.quote(root.toString())
+                    + "/[0-9]+/[a-z/0-9]+ \\(netns key [0-9]+\\)( x[0-9]+)?: ");
+        }
+    }
+
+    @Test
+    void aFifoADeviceOrALinkLoopInPlaceOfAFileIsRefusedAtOnceNotWaitedOn() throws Exception {
+        pid(700, HEADER + LISTEN_8080, NETSTAT, "0::/\n");
+        Files.delete(root.resolve("700/net/tcp6"));
+        Process mkfifo = new ProcessBuilder("mkfifo", root.resolve("700/net/tcp6").toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+        pid(800, HEADER + LISTEN_80, NETSTAT, "");
+        Files.delete(root.resolve("800/cgroup"));
+        Files.createSymbolicLink(root.resolve("800/cgroup"), Path.of("/dev/zero"));
+        pid(900, HEADER + LISTEN_80, NETSTAT, "0::/\n");
+        Files.delete(root.resolve("900/net/netstat"));
+        Files.createSymbolicLink(root.resolve("900/net/netstat"), root.resolve("900/net/loop"));
+        Files.createSymbolicLink(root.resolve("900/net/loop"), root.resolve("900/net/netstat"));
+
+        NodeScan scan = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            try (NodeScanner scanner = TestConfig.scanner(ReaderChoice.PROCFS, root, 1 << 20)) {
+                return scanner.scan();
+            }
+        });
+        ScanErrors errors = scan.errors();
+        assertThat(errors.details()).anySatisfy(d -> {
+            assertThat(d.kind()).isEqualTo(ScanErrors.Kind.MALFORMED);
+            assertThat(d.file()).isEqualTo(root.resolve("700/net/tcp6").toString());
+            assertThat(d.message()).contains("FIFO");
+        });
+        assertThat(errors.details()).anySatisfy(d -> {
+            assertThat(d.kind()).isEqualTo(ScanErrors.Kind.MALFORMED);
+            assertThat(d.file()).isEqualTo(root.resolve("800/cgroup").toString());
+            assertThat(d.message()).contains("character device");
+        });
+        assertThat(errors.details()).anySatisfy(d -> {
+            assertThat(d.kind()).as("a link loop is malformed, not a process that vanished").isEqualTo(ScanErrors.Kind.MALFORMED);
+            assertThat(d.file()).isEqualTo(root.resolve("900/net/netstat").toString());
+        });
+        assertThat(errors.count(ScanErrors.Kind.VANISHED)).as("only pid 400 vanished").isEqualTo(1);
+        assertThat(byPid(scan, 700).listeners()).as("tcp is still read beside a refused tcp6").hasSize(1);
+        assertThat(byPid(scan, 800).listeners()).hasSize(1);
+        assertThat(byPid(scan, 900).listeners()).hasSize(1);
+        assertThat(byPid(scan, 900).counters()).isNull();
     }
 
     @TempDir

@@ -11,35 +11,60 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A memory cgroup with a limit, as a pod's container gets from its resources.limits.memory (root
- * only): a process started through {@link #command} is inside it before its first instruction, so
- * a JVM sizes its heap from the limit exactly as in the pod. cgroup v2 (memory.max) or v1
- * (memory.limit_in_bytes).
+ * only), and optionally a CPU quota as from resources.limits.cpu: a process started through
+ * {@link #command} is inside it before its first instruction, so a JVM sizes its heap from the
+ * limit and counts its processors from the quota exactly as in the pod. cgroup v2 (memory.max,
+ * cpu.max) or v1 (memory.limit_in_bytes; cpu.cfs_quota_us in the cpu hierarchy).
  */
 public final class MemoryCgroup implements AutoCloseable {
 
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
+    private static final long CFS_PERIOD_US = 100_000;
     private final Path dir;
+    /** The v1 cpu hierarchy's directory, when a quota was asked for on cgroup v1; null otherwise. */
+    private final Path cpuDir;
 
-    private MemoryCgroup(Path dir) {
+    private MemoryCgroup(Path dir, Path cpuDir) {
         this.dir = dir;
+        this.cpuDir = cpuDir;
     }
 
     public static MemoryCgroup withLimit(String name, long bytes) {
+        return withLimits(name, bytes, 0);
+    }
+
+    /** @param cpuMillis the CPU quota in millicores (250 for 250m), or 0 for none */
+    public static MemoryCgroup withLimits(String name, long bytes, long cpuMillis) {
         String unique = name + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         try {
             boolean v2 = Files.exists(ROOT.resolve("cgroup.controllers"));
             Path dir = v2 ? ROOT.resolve(unique) : ROOT.resolve("memory").resolve(unique);
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"), Long.toString(bytes));
-            return new MemoryCgroup(dir);
+            Path cpuDir = null;
+            if (cpuMillis > 0) {
+                long quota = cpuMillis * CFS_PERIOD_US / 1000;
+                if (v2) {
+                    Files.writeString(dir.resolve("cpu.max"), quota + " " + CFS_PERIOD_US);
+                } else {
+                    cpuDir = Files.createDirectories(ROOT.resolve("cpu").resolve(unique));
+                    Files.writeString(cpuDir.resolve("cpu.cfs_period_us"), Long.toString(CFS_PERIOD_US));
+                    Files.writeString(cpuDir.resolve("cpu.cfs_quota_us"), Long.toString(quota));
+                }
+            }
+            return new MemoryCgroup(dir, cpuDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot make a memory cgroup (root needed): " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot make a cgroup (root needed): " + e.getMessage(), e);
         }
     }
 
     /** The command, run by a shell that first moves itself into this cgroup and then execs it (same pid). */
     public List<String> command(List<String> command) {
-        StringBuilder sh = new StringBuilder("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && exec");
+        StringBuilder sh = new StringBuilder("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && ");
+        if (cpuDir != null) {
+            sh.append("echo $$ > '").append(cpuDir.resolve("cgroup.procs")).append("' && ");
+        }
+        sh.append("exec");
         for (String arg : command) {
             sh.append(" '").append(arg.replace("'", "'\\''")).append('\'');
         }
@@ -81,6 +106,9 @@ public final class MemoryCgroup implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (cpuDir != null) {
+                Files.deleteIfExists(cpuDir);
+            }
             Files.deleteIfExists(dir);
         } catch (IOException e) {
             // A process still inside: the directory goes when it does, or with the machine.

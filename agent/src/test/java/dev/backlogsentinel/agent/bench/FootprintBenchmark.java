@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  * The agent's footprint as the chart runs it, on a node-like layout of the real kernel: 100
  * network namespaces with 2 listeners each and 40,000 established sockets elsewhere on the host.
  * The packaged agent runs in cluster mode against a real API server, with the DaemonSet's env and
- * JAVA_TOOL_OPTIONS (rendered from the chart by Helm) and inside a memory cgroup with the
- * DaemonSet's limit, so the JVM sizes itself as in the pod. Not a test: it prints, side by side
+ * JAVA_TOOL_OPTIONS (rendered from the chart by Helm) and inside a cgroup with the DaemonSet's
+ * memory limit and CPU quota, so the JVM sizes itself, and is throttled, as in the pod. Not a test: it prints, side by side
  * with an earlier agent and its own chart when given, steady RSS (anonymous and file-backed), the
  * cgroup's working set (what the kubelet limits), the NMT summary's main lines, CPU share over 60 s
  * (user and system), scan time p50/p90 and the time to the first report. NMT is on unless
@@ -110,6 +110,11 @@ class FootprintBenchmark {
                 .findFirst().orElseThrow();
         var container = ds.getSpec().getTemplate().getSpec().getContainers().getFirst();
         Quantity limit = container.getResources().getLimits().get("memory");
+        Quantity cpuLimit = container.getResources().getLimits().get("cpu");
+        // The chart's CPU limit as a CFS quota too, unless -Dfootprint.cpuQuota=false: it is what
+        // throttles the JVM's start in the pod.
+        long cpuMillis = cpuLimit == null || !Boolean.parseBoolean(System.getProperty("footprint.cpuQuota", "true")) ? 0
+                : Math.round(cpuLimit.getNumericalAmount().doubleValue() * 1000);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : container.getEnv()) {
             if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
@@ -134,10 +139,11 @@ class FootprintBenchmark {
                 + (Boolean.parseBoolean(System.getProperty("footprint.nmt", "true")) && !javaOptsOverride(javaOptsOverride).contains("AOTCacheOutput")
                         ? " -XX:NativeMemoryTracking=summary" : "");
         env.put("JAVA_TOOL_OPTIONS", javaOpts.strip());
-        System.out.printf("%n== %s: %s, memory limit %s ==%n", variant, env.get("JAVA_TOOL_OPTIONS"), limit);
+        System.out.printf("%n== %s: %s, memory limit %s, CPU limit %s ==%n", variant, env.get("JAVA_TOOL_OPTIONS"), limit,
+                cpuMillis > 0 ? cpuMillis + "m" : "none");
 
         try (TestApiServer server = TestApiServer.start(Duration.ofHours(1)); KubernetesClient admin = server.admin();
-                MemoryCgroup cgroup = MemoryCgroup.withLimit("footprint-agent", limit.getNumericalAmount().longValue())) {
+                MemoryCgroup cgroup = MemoryCgroup.withLimits("footprint-agent", limit.getNumericalAmount().longValue(), cpuMillis)) {
             ChartInstall.Installed installed = ChartInstall.on(server);
             Identity agent = installed.agent();
             if (variant.equals("before")) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 
 /** The labels agent and operator put on what they write, and the one rule for their values. */
 public final class Labels {
@@ -12,6 +13,14 @@ public final class Labels {
     public static final String NODE = "backlogsentinel.dev/node";
 
     private Labels() {
+    }
+
+    /**
+     * The {@link #NODE} label of what is written about a node: its name as a label value
+     * ({@link #value}), the same on the agent's and the operator's side whatever the name's length.
+     */
+    public static Map<String, String> ofNode(String node) {
+        return Map.of(NODE, value(node));
     }
 
     /**

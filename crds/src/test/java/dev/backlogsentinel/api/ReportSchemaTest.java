@@ -49,6 +49,7 @@ class ReportSchemaTest {
         l.setProcess(new ListenerProcess(812, "nginx", "a".repeat(64), "web", Server.NGINX.id(), 4));
         l.setSysctls(new NetnsSysctls(4096, 0, 1, 1024));
         l.setReqQFullDropTotal(9_000_000_000L);
+        l.setFull(true);
         return l;
     }
 
@@ -86,7 +87,7 @@ class ReportSchemaTest {
             @SuppressWarnings("unchecked")
             Map<String, Object> stored = ((List<Map<String, Object>>) ((Map<String, Object>) raw.getAdditionalProperties()
                     .get("status")).get("listeners")).getFirst();
-            assertThat(stored).containsKeys("process", "sysctls", "reqQFullDropTotal");
+            assertThat(stored).containsKeys("process", "sysctls", "reqQFullDropTotal", "full");
             assertThat((Map<String, Object>) stored.get("process")).containsOnlyKeys("pid", "command", "containerId",
                     "container", "server", "holders");
             assertThat((Map<String, Object>) stored.get("sysctls")).containsOnlyKeys("somaxconn", "tcpSyncookies",

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator;
 
+import dev.backlogsentinel.api.ListenerRules;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
@@ -108,6 +109,7 @@ public final class Cluster {
         l.setSynRecv(0);
         l.setOverflowsTotal(overflows);
         l.setDropsTotal(overflows);
+        l.setFull(ListenerRules.full(depth, limit));
         return l;
     }
 

@@ -3,6 +3,7 @@ package dev.backlogsentinel.operator;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.NetnsApp;
 import dev.backlogsentinel.testing.NetnsNodeServer;
+import dev.backlogsentinel.testing.PackagedApp;
 import dev.backlogsentinel.testing.PodCgroup;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -10,11 +11,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,10 +50,7 @@ class EndToEndIT {
         TestApiServer server = TestApiServer.shared();
         ChartInstall.Installed chart = ChartInstall.on(server);
         int rounds = Integer.getInteger("e2e.rounds", 0);
-        List<Process> apps = new ArrayList<>();
-        Path agentLog = Files.createTempFile("e2e-agent", ".log");
-        Path operatorLog = Files.createTempFile("e2e-operator", ".log");
-        int operatorPort = freePort();
+        List<PackagedApp> apps = new ArrayList<>();
         try (KubernetesClient admin = server.admin()) {
             Cluster cluster = new Cluster(admin);
             cluster.node(NODE);
@@ -75,12 +68,11 @@ class EndToEndIT {
             try (NetnsApp app = NetnsApp.start(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
                 cgroup.add(app.pid());
                 long filledAt = System.nanoTime();
-                apps.add(start(agentJar, chart.agent().kubeconfig(), freePort(), agentLog, Map.of("NODE_NAME", NODE)));
-                apps.add(start(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath(), chart.operator().kubeconfig(),
-                        operatorPort, operatorLog, Map.of()));
+                apps.add(start("e2e-agent", agentJar, chart.agent().kubeconfig(), Map.of("NODE_NAME", NODE)));
+                apps.add(start("e2e-operator", Path.of("target/quarkus-app/quarkus-run.jar"), chart.operator().kubeconfig(), Map.of()));
 
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                    alive(apps, agentLog, operatorLog);
+                    alive(apps);
                     assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated")).hasSize(1);
                 });
                 System.out.printf("e2e: from the queue filling (before either process started) to the pod event: %d ms%n",
@@ -143,22 +135,18 @@ class EndToEndIT {
                 }
                 nodeJsServerGetsItsOwnAdvice(cluster);
 
-                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + operatorPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String metrics = apps.get(1).metrics();
                 double written = sum(metrics, "backlog_operator_events_written_total");
                 double failed = sum(metrics, "backlog_operator_event_write_failures_total");
                 System.out.printf("e2e: events accepted by the API server: %.0f of %.0f written%n", written, written + failed);
                 assertThat(failed).as("no event refused").isZero();
                 assertThat(written).isGreaterThanOrEqualTo(5);
-                assertThat(Files.readString(operatorLog)).doesNotContain("Forbidden").doesNotContain("could not write");
-                assertThat(Files.readString(agentLog)).doesNotContain("Forbidden").doesNotContain("cannot write");
+                assertThat(apps.get(1).logText()).doesNotContain("Forbidden").doesNotContain("could not write");
+                assertThat(apps.get(0).logText()).doesNotContain("Forbidden").doesNotContain("cannot write");
             }
         } finally {
-            for (Process p : apps) {
-                p.destroy();
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
+            for (PackagedApp p : apps) {
+                p.stop();
             }
         }
     }
@@ -220,24 +208,12 @@ class EndToEndIT {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    static void alive(List<Process> apps, Path agentLog, Path operatorLog) throws Exception {
-        assertThat(apps.get(0).isAlive()).as("agent exited; log:%n%s", Files.readString(agentLog)).isTrue();
-        assertThat(apps.get(1).isAlive()).as("operator exited; log:%n%s", Files.readString(operatorLog)).isTrue();
+    static void alive(List<PackagedApp> apps) {
+        assertThat(apps.get(0).isAlive()).as("agent exited; log:%n%s", apps.get(0).logText()).isTrue();
+        assertThat(apps.get(1).isAlive()).as("operator exited; log:%n%s", apps.get(1).logText()).isTrue();
     }
 
-    static Process start(Path jar, Path kubeconfig, int port, Path log, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port, "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("KUBECONFIG", kubeconfig.toString());
-        pb.environment().remove("POD_NAMESPACE");
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    static PackagedApp start(String name, Path jar, Path kubeconfig, Map<String, String> env) throws Exception {
+        return PackagedApp.of(name, jar).jvmArgs("--enable-native-access=ALL-UNNAMED").kubeconfig(kubeconfig).env(env).start();
     }
 }

@@ -214,6 +214,7 @@ class NodePressureAndEventsTest {
         String before = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
         String saturated = "backlog_operator_events_written_total{reason=\"ListenQueueSaturated\"}";
         String patches = "backlog_operator_node_patches_total";
+        String statusPatches = "backlog_operator_policy_status_patches_total";
         String reconciles = "backlog_operator_reconciles_total{controller=\"node-pressure\"}";
         cluster.node("n7");
         String uid = cluster.pod("metrics", "m-0");
@@ -226,6 +227,9 @@ class NodePressureAndEventsTest {
             // Other tests' nodes run on (their agents' Leases expire): at least this node's writes are counted.
             assertThat(metric(after, saturated)).isGreaterThanOrEqualTo(metric(before, saturated) + 1);
             assertThat(metric(after, patches)).isGreaterThanOrEqualTo(metric(before, patches) + 1);
+            // The new policy's status (Ready, one Saturated listener) was patched at least once.
+            assertThat(cluster.policy("metrics", "m").getStatus()).isNotNull();
+            assertThat(metric(after, statusPatches)).isGreaterThanOrEqualTo(metric(before, statusPatches) + 1);
             assertThat(metric(after, reconciles)).isGreaterThan(metric(before, reconciles));
             assertThat(after).contains("backlog_operator_reconciles_total{controller=\"policy-status\"}");
         });

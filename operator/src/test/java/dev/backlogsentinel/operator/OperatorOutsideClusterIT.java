@@ -2,18 +2,17 @@ package dev.backlogsentinel.operator;
 
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.testing.ChartInstall;
+import dev.backlogsentinel.testing.PackagedApp;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,8 +28,7 @@ class OperatorOutsideClusterIT {
     void runsAgainstTheApiServerItsKubeconfigNamesWithLeaderElectionAndItsChartRights() throws Exception {
         TestApiServer server = TestApiServer.shared();
         ChartInstall.Installed chart = ChartInstall.on(server);
-        Path log = Files.createTempFile("operator", ".log");
-        Process operator = null;
+        PackagedApp operator = null;
         try (KubernetesClient admin = server.admin()) {
             Cluster cluster = new Cluster(admin);
             cluster.node("dev-1");
@@ -40,18 +38,14 @@ class OperatorOutsideClusterIT {
             cluster.report("dev-1", "2026-11-21T10:00:00Z", List.of(new PolicyCount("outside", "web", 1, 1, 0, 1)),
                     List.of(Cluster.saturated("web", "outside", "web-0", uid, 8080, 17, 16, "backlog", "2026-11-21T10:00:00Z", 13)));
 
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dquarkus.http.port=0", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("KUBECONFIG", chart.operator().kubeconfig().toString());
-            pb.environment().remove("POD_NAMESPACE");
-            operator = pb.start();
-            Process running = operator;
+            operator = PackagedApp.of("operator", Path.of("target/quarkus-app/quarkus-run.jar"))
+                    .kubeconfig(chart.operator().kubeconfig()).start();
+            PackagedApp running = operator;
 
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-                assertThat(running.isAlive()).as("operator exited; log:%n%s", Files.readString(log)).isTrue();
+                assertThat(running.isAlive()).as("operator exited; log:%n%s", running.logText()).isTrue();
                 NodeCondition c = cluster.pressure("dev-1");
-                assertThat(c).as("log:%n%s", Files.readString(log)).isNotNull();
+                assertThat(c).as("log:%n%s", running.logText()).isNotNull();
                 assertThat(c.getStatus()).isEqualTo("True");
                 assertThat(c.getMessage()).contains("outside/web-0 port 8080").contains("17/16");
                 assertThat(cluster.events("outside", "web-0", "ListenQueueSaturated")).hasSize(1);
@@ -61,20 +55,14 @@ class OperatorOutsideClusterIT {
             Lease leader = admin.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-operator").get();
             assertThat(leader).as("leader election Lease in the default namespace backlog-sentinel").isNotNull();
             assertThat(leader.getSpec().getHolderIdentity()).isNotBlank();
-            assertThat(Files.readString(log)).as("no reconcile failed, no request was forbidden")
+            assertThat(operator.metrics()).as("the policy's status patch is counted")
+                    .containsPattern("(?m)^backlog_operator_policy_status_patches_total [1-9]");
+            assertThat(operator.logText()).as("no reconcile failed, no request was forbidden")
                     .doesNotContain("Forbidden").doesNotContain("Error during event processing").doesNotContain("Failure executing");
         } finally {
-            if (operator != null && operator.isAlive()) {
-                operator.destroy();
-                boolean stopped = operator.waitFor(20, TimeUnit.SECONDS);
-                if (!stopped) {
-                    // What it was waiting for, for whoever reads the failure.
-                    new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
-                            Long.toString(operator.pid())).redirectErrorStream(true)
-                            .redirectOutput(Path.of("target/operator-jstack.txt").toFile()).start().waitFor(20, TimeUnit.SECONDS);
-                    operator.destroyForcibly();
-                }
-                assertThat(stopped).as("stops on SIGTERM within 20 s").isTrue();
+            if (operator != null) {
+                // A hang leaves target/operator-jstack.txt, what it was waiting for.
+                assertThat(operator.stop()).as("stops on SIGTERM within 20 s").isTrue();
             }
         }
     }

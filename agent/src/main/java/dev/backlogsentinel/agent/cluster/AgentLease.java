@@ -71,7 +71,7 @@ public final class AgentLease {
                 ZonedDateTime at = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
                 client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withNamespace(namespace)
                         .withName(name()).addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent")
-                        .addToLabels(Labels.NODE, Labels.value(node)).endMetadata()
+                        .addToLabels(Labels.ofNode(node)).endMetadata()
                         .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) (interval.toSeconds() * 4))
                         .withAcquireTime(at).withRenewTime(at).endSpec().build()).create();
             }

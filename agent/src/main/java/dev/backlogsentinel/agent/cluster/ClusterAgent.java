@@ -131,10 +131,6 @@ public final class ClusterAgent implements AutoCloseable {
         }
     }
 
-    public ReportWriter writer() {
-        return writer;
-    }
-
     /** Stops and waits: a scan in flight finishes first, so nothing is recorded or written after close. */
     @Override
     public void close() {

@@ -60,8 +60,8 @@ public final class ReportBuilder {
             l.setPort(e.listener().endpoint().port());
             l.setState(e.state());
             l.setSince(e.since() == null ? null : e.since().truncatedTo(ChronoUnit.SECONDS).toString());
-            l.setDepth(e.listener().depth());
-            l.setPeakDepth(e.peakDepth());
+            l.setDepth(e.listener().depthForApi());
+            l.setPeakDepth((int) Math.min(e.peakDepth(), Integer.MAX_VALUE));
             l.setLimit(e.listener().limit());
             l.setLimitedBy(e.listener().limitedBy().label());
             l.setSynRecv(e.listener().synRecv());
@@ -70,6 +70,7 @@ public final class ReportBuilder {
             l.setReqQFullDropTotal(e.netns().counters() == null ? null : e.netns().counters().reqQFullDrop());
             l.setProcess(process(e.listener().owner(), e.pod()));
             l.setSysctls(sysctls(e.netns().sysctls()));
+            l.setFull(e.listener().full());
             listeners.add(l);
             shape.add("listener " + e.policyNamespace() + "/" + e.policyName() + " " + e.pod().uid() + " " + l.getFamily() + " "
                     + l.getAddress() + ":" + l.getPort() + " " + l.getState() + " " + l.getSince() + " " + l.getLimit() + " "

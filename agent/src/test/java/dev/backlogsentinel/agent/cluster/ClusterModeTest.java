@@ -108,6 +108,7 @@ class ClusterModeTest {
                         assertThat(l.getDepth()).isEqualTo(17);
                         assertThat(l.getLimit()).isEqualTo(16);
                         assertThat(l.getLimitedBy()).isEqualTo("backlog");
+                        assertThat(l.getFull()).as("17 queued on a limit of 16").isTrue();
                         assertThat(l.getOverflowsTotal()).isPositive();
                         assertThat(l.getNetns()).isEqualTo(netns.nsInode());
                     });

@@ -96,6 +96,7 @@ class ReportWriterTest {
             assertThat(l.getPod().getName()).isEqualTo("web-0");
             assertThat(l.getDepth()).isEqualTo(17);
             assertThat(l.getLimit()).isEqualTo(16);
+            assertThat(l.getFull()).as("the agent says it is full").isTrue();
         });
         // Next 5 minutes, scans every 2 s: the overflow total climbs every scan, so values change
         // every scan, and are refreshed no more often than every 5 s (here every 6 s: 3 scans).

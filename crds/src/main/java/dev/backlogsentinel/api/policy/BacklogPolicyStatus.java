@@ -1,28 +1,21 @@
 package dev.backlogsentinel.api.policy;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.backlogsentinel.api.ListenerCounts;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** What the operator observed for a policy, summed over every node's report. */
-public class BacklogPolicyStatus {
+/** What the operator observed for a policy: its validity, and every node's report's counts ({@link ListenerCounts}) summed. */
+public class BacklogPolicyStatus extends ListenerCounts {
 
     @JsonPropertyDescription("The metadata.generation this status was computed for.")
     private Long observedGeneration;
     @JsonPropertyDescription("Ready: True (reason Accepted) when the policy is valid and enforced; False with a reason "
             + "when it is not enforced.")
     private List<Condition> conditions = new ArrayList<>();
-    @JsonPropertyDescription("Pods matched by podSelector, on all nodes.")
-    private Integer matchedPods;
-    @JsonPropertyDescription("Listening sockets watched (selected pods, selected ports), on all nodes.")
-    private Integer listeners;
-    @JsonPropertyDescription("Listeners in state Warning now.")
-    private Integer warning;
-    @JsonPropertyDescription("Listeners in state Saturated now.")
-    private Integer saturated;
     @JsonPropertyDescription("The Saturated listeners, worst first, at most 20.")
     private List<SaturatedListener> saturatedListeners = new ArrayList<>();
 
@@ -42,38 +35,6 @@ public class BacklogPolicyStatus {
         this.conditions = conditions;
     }
 
-    public Integer getMatchedPods() {
-        return matchedPods;
-    }
-
-    public void setMatchedPods(Integer matchedPods) {
-        this.matchedPods = matchedPods;
-    }
-
-    public Integer getListeners() {
-        return listeners;
-    }
-
-    public void setListeners(Integer listeners) {
-        this.listeners = listeners;
-    }
-
-    public Integer getWarning() {
-        return warning;
-    }
-
-    public void setWarning(Integer warning) {
-        this.warning = warning;
-    }
-
-    public Integer getSaturated() {
-        return saturated;
-    }
-
-    public void setSaturated(Integer saturated) {
-        this.saturated = saturated;
-    }
-
     public List<SaturatedListener> getSaturatedListeners() {
         return saturatedListeners;
     }
@@ -84,14 +45,12 @@ public class BacklogPolicyStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof BacklogPolicyStatus s && Objects.equals(observedGeneration, s.observedGeneration)
-                && Objects.equals(conditions, s.conditions) && Objects.equals(matchedPods, s.matchedPods)
-                && Objects.equals(listeners, s.listeners) && Objects.equals(warning, s.warning)
-                && Objects.equals(saturated, s.saturated) && Objects.equals(saturatedListeners, s.saturatedListeners);
+        return o instanceof BacklogPolicyStatus s && sameCounts(s) && Objects.equals(observedGeneration, s.observedGeneration)
+                && Objects.equals(conditions, s.conditions) && Objects.equals(saturatedListeners, s.saturatedListeners);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, matchedPods, listeners, warning, saturated, saturatedListeners);
+        return Objects.hash(countsHash(), observedGeneration, conditions, saturatedListeners);
     }
 }

@@ -1,11 +1,15 @@
 package dev.backlogsentinel.api.report;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.backlogsentinel.api.ListenQueue;
 import dev.backlogsentinel.api.ListenerState;
 import java.util.Objects;
 
-/** One listener that is not OK under one policy. A listener matched by several policies appears once per policy. */
-public class ReportedListener {
+/**
+ * One listener that is not OK under one policy. A listener matched by several policies appears once
+ * per policy. Its address, port, depth, limit, limitedBy and since are those of {@link ListenQueue}.
+ */
+public class ReportedListener extends ListenQueue {
 
     @JsonPropertyDescription("Name of the BacklogPolicy (in the pod's namespace) this state is under.")
     private String policy;
@@ -15,22 +19,10 @@ public class ReportedListener {
     private Long netns;
     @JsonPropertyDescription("IPv4 or IPv6.")
     private String family;
-    @JsonPropertyDescription("Local address the socket listens on.")
-    private String address;
-    @JsonPropertyDescription("Listening port.")
-    private Integer port;
     @JsonPropertyDescription("Warning or Saturated.")
     private ListenerState state;
-    @JsonPropertyDescription("When the listener entered this state (RFC 3339).")
-    private String since;
-    @JsonPropertyDescription("Accept-queue depth now.")
-    private Integer depth;
     @JsonPropertyDescription("Highest depth seen since the listener left OK.")
     private Integer peakDepth;
-    @JsonPropertyDescription("The socket's accept-queue limit: min(listen() backlog, net.core.somaxconn at listen time).")
-    private Integer limit;
-    @JsonPropertyDescription("Which knob sets the limit: backlog, somaxconn or unknown.")
-    private String limitedBy;
     @JsonPropertyDescription("SYN_RECV request sockets at the last count.")
     private Integer synRecv;
     @JsonPropertyDescription("ListenOverflows of the network namespace, cumulative (packets).")
@@ -44,6 +36,9 @@ public class ReportedListener {
     @JsonPropertyDescription("TCPReqQFullDrop of the network namespace, cumulative: SYNs dropped because the SYN queue was full "
             + "and syncookies did not apply.")
     private Long reqQFullDropTotal;
+    @JsonPropertyDescription("Whether the queue is full (depth above limit, the kernel's own test): the kernel is dropping "
+            + "new connections. Absent in reports of agents older than this field.")
+    private Boolean full;
 
     public String getPolicy() {
         return policy;
@@ -77,22 +72,6 @@ public class ReportedListener {
         this.family = family;
     }
 
-    public String getAddress() {
-        return address;
-    }
-
-    public void setAddress(String address) {
-        this.address = address;
-    }
-
-    public Integer getPort() {
-        return port;
-    }
-
-    public void setPort(Integer port) {
-        this.port = port;
-    }
-
     public ListenerState getState() {
         return state;
     }
@@ -101,44 +80,12 @@ public class ReportedListener {
         this.state = state;
     }
 
-    public String getSince() {
-        return since;
-    }
-
-    public void setSince(String since) {
-        this.since = since;
-    }
-
-    public Integer getDepth() {
-        return depth;
-    }
-
-    public void setDepth(Integer depth) {
-        this.depth = depth;
-    }
-
     public Integer getPeakDepth() {
         return peakDepth;
     }
 
     public void setPeakDepth(Integer peakDepth) {
         this.peakDepth = peakDepth;
-    }
-
-    public Integer getLimit() {
-        return limit;
-    }
-
-    public void setLimit(Integer limit) {
-        this.limit = limit;
-    }
-
-    public String getLimitedBy() {
-        return limitedBy;
-    }
-
-    public void setLimitedBy(String limitedBy) {
-        this.limitedBy = limitedBy;
     }
 
     public Integer getSynRecv() {
@@ -189,13 +136,38 @@ public class ReportedListener {
         this.reqQFullDropTotal = reqQFullDropTotal;
     }
 
+    /** As the agent reported it; null in a report of an agent older than the field (see {@link #full()}). */
+    public Boolean getFull() {
+        return full;
+    }
+
+    public void setFull(Boolean full) {
+        this.full = full;
+    }
+
+    /**
+     * Whether the queue is full: what the agent said, or, in a report of an agent older than the
+     * field, the kernel's test on depth and limit. Not a JSON field.
+     */
+    @Override
+    public boolean full() {
+        return full != null ? full : super.full();
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof ReportedListener other && Objects.equals(policy, other.policy) && Objects.equals(pod, other.pod) && Objects.equals(netns, other.netns) && Objects.equals(family, other.family) && Objects.equals(address, other.address) && Objects.equals(port, other.port) && Objects.equals(state, other.state) && Objects.equals(since, other.since) && Objects.equals(depth, other.depth) && Objects.equals(peakDepth, other.peakDepth) && Objects.equals(limit, other.limit) && Objects.equals(limitedBy, other.limitedBy) && Objects.equals(synRecv, other.synRecv) && Objects.equals(overflowsTotal, other.overflowsTotal) && Objects.equals(dropsTotal, other.dropsTotal) && Objects.equals(process, other.process) && Objects.equals(sysctls, other.sysctls) && Objects.equals(reqQFullDropTotal, other.reqQFullDropTotal);
+        return o instanceof ReportedListener other && sameQueue(other) && Objects.equals(policy, other.policy)
+                && Objects.equals(pod, other.pod) && Objects.equals(netns, other.netns) && Objects.equals(family, other.family)
+                && Objects.equals(state, other.state) && Objects.equals(peakDepth, other.peakDepth)
+                && Objects.equals(synRecv, other.synRecv) && Objects.equals(overflowsTotal, other.overflowsTotal)
+                && Objects.equals(dropsTotal, other.dropsTotal) && Objects.equals(process, other.process)
+                && Objects.equals(sysctls, other.sysctls) && Objects.equals(reqQFullDropTotal, other.reqQFullDropTotal)
+                && Objects.equals(full, other.full);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(policy, pod, netns, family, address, port, state, since, depth, peakDepth, limit, limitedBy, synRecv, overflowsTotal, dropsTotal, process, sysctls, reqQFullDropTotal);
+        return Objects.hash(queueHash(), policy, pod, netns, family, state, peakDepth, synRecv, overflowsTotal, dropsTotal,
+                process, sysctls, reqQFullDropTotal, full);
     }
 }

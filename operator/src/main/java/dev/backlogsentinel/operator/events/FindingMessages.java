@@ -148,7 +148,7 @@ public final class FindingMessages {
     }
 
     public static String saturated(ReportedListener l) {
-        boolean full = l.getLimit() != null && l.getDepth() > l.getLimit();
+        boolean full = l.full();
         return compose(List.of(
                 new Part("", "Listen queue of " + where(l) + " is saturated at " + fill(l) + " since " + l.getSince(), REQUIRED),
                 new Part("; ", full ? "it is full, so the kernel is dropping new connections" : "", FULL),

@@ -49,7 +49,7 @@ public class FindingEvents {
     }
 
     void notify(NodeBacklogReport report, ValidPolicies policies, NotifyRound round) {
-        Map<String, String> labels = Map.of(Labels.NODE, Labels.value(round.node));
+        Map<String, String> labels = Labels.ofNode(round.node);
         Set<String> current = new HashSet<>();
         for (ReportedListener l : NodePressure.saturatedUnder(report, policies, false)) {
             String key = NodePressure.listenerKey(l) + "/" + l.getSince();
@@ -98,7 +98,7 @@ public class FindingEvents {
 
     private void overflow(ReportedListener l, String key, Map<String, String> labels, NotifyRound round) {
         Optional<Notified.Finding> open = round.notified().finding(key);
-        boolean full = l.getLimit() != null && l.getDepth() > l.getLimit();
+        boolean full = l.full();
         long overflows = l.getOverflowsTotal() == null ? 0 : l.getOverflowsTotal();
         if (open.isEmpty() || !full || overflows <= 0) {
             return;

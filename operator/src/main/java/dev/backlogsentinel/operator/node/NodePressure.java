@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.ListenQueue;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.ReportedListener;
@@ -65,8 +66,7 @@ public final class NodePressure {
         return l.getPod().getUid() + "/" + l.getAddress() + "/" + l.getPort();
     }
 
-    public static final Comparator<ReportedListener> WORST_FIRST = Comparator
-            .comparingDouble((ReportedListener l) -> l.getLimit() == null ? 0 : (double) l.getDepth() / Math.max(l.getLimit(), 1))
-            .reversed()
+    /** Worst first (ListenQueue.worstFirst), then by pod and port, so the condition's text does not depend on report order. */
+    public static final Comparator<ReportedListener> WORST_FIRST = ListenQueue.<ReportedListener>worstFirst()
             .thenComparing(l -> l.getPod().getNamespace() + "/" + l.getPod().getName() + ":" + l.getPort());
 }

@@ -157,6 +157,6 @@ public class NodeReconciliation {
         ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(round.node)
                 .withUid(round.node).build();
         events.write(new EventRecorder.Request(ref, type, reason, desired.reason(), message, reason + "/" + transition, 1,
-                round.now, round.now, Map.of(Labels.NODE, Labels.value(round.node))));
+                round.now, round.now, Labels.ofNode(round.node)));
     }
 }

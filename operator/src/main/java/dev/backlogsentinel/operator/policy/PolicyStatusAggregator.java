@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.policy;
 
+import dev.backlogsentinel.api.ListenQueue;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
@@ -45,10 +46,7 @@ public final class PolicyStatusAggregator {
         }
         String namespace = policy.getMetadata().getNamespace();
         String name = policy.getMetadata().getName();
-        int matched = 0;
-        int listeners = 0;
-        int warning = 0;
-        int saturated = 0;
+        List<PolicyCount> counts = new ArrayList<>();
         List<SaturatedListener> list = new ArrayList<>();
         for (NodeBacklogReport report : reports) {
             if (report.getStatus() == null) {
@@ -56,34 +54,26 @@ public final class PolicyStatusAggregator {
             }
             for (PolicyCount count : report.getStatus().getPolicies()) {
                 if (namespace.equals(count.getNamespace()) && name.equals(count.getName())) {
-                    matched += zeroIfNull(count.getMatchedPods());
-                    listeners += zeroIfNull(count.getListeners());
-                    warning += zeroIfNull(count.getWarning());
-                    saturated += zeroIfNull(count.getSaturated());
+                    counts.add(count);
                 }
             }
             for (ReportedListener l : report.getStatus().getListeners()) {
                 if (l.getState() == ListenerState.Saturated && name.equals(l.getPolicy()) && l.getPod() != null
                         && namespace.equals(l.getPod().getNamespace())) {
-                    list.add(new SaturatedListener(report.getMetadata().getName(), l.getPod().getName(), l.getAddress(),
-                            l.getPort(), l.getDepth(), l.getLimit(), l.getLimitedBy(), l.getSince()));
+                    list.add(new SaturatedListener(report.getMetadata().getName(), l.getPod().getName(), l));
                 }
             }
         }
         list.sort(WORST_FIRST);
-        status.setMatchedPods(matched);
-        status.setListeners(listeners);
-        status.setWarning(warning);
-        status.setSaturated(saturated);
+        status.sumOf(counts);
         status.setSaturatedListeners(list.size() > maxListed ? new ArrayList<>(list.subList(0, maxListed)) : list);
         status.setConditions(List.of(ready(previous, "True", ACCEPTED, accepted(policy.getSpec()),
                 policy.getMetadata().getGeneration(), now)));
         return status;
     }
 
-    static final Comparator<SaturatedListener> WORST_FIRST = Comparator
-            .comparingDouble((SaturatedListener s) -> s.getLimit() == null ? 0 : (double) s.getDepth() / Math.max(s.getLimit(), 1))
-            .reversed()
+    /** Worst first (ListenQueue.worstFirst), then by node, pod and port, so the status does not depend on report order. */
+    static final Comparator<SaturatedListener> WORST_FIRST = ListenQueue.<SaturatedListener>worstFirst()
             .thenComparing(s -> s.getNode() + "/" + s.getPod() + ":" + s.getPort());
 
     private static String accepted(BacklogPolicySpec spec) {
@@ -106,9 +96,5 @@ public final class PolicyStatusAggregator {
         }
         return new ConditionBuilder().withType(READY).withStatus(status).withReason(reason).withMessage(message)
                 .withObservedGeneration(generation).withLastTransitionTime(transition).build();
-    }
-
-    private static int zeroIfNull(Integer n) {
-        return n == null ? 0 : n;
     }
 }

@@ -14,4 +14,28 @@ import java.util.List;
  * @param pids    processes in this namespace, lowest first
  */
 public record NetnsProcesses(long key, Long nsInode, List<Integer> pids) {
+
+    /** Something done through one process of the namespace (open its files, enter it). */
+    @FunctionalInterface
+    public interface ThroughPid<T> {
+        T apply(int pid) throws ReaderException;
+    }
+
+    /**
+     * Tries the action through each process of the namespace, lowest pid first, until one
+     * succeeds: a process may exit, or its pid be reused elsewhere, between discovery and now.
+     *
+     * @throws ReaderException the last process's failure, or that no process is left
+     */
+    public <T> T throughAnyPid(ThroughPid<T> action) throws ReaderException {
+        ReaderException last = null;
+        for (int pid : pids) {
+            try {
+                return action.apply(pid);
+            } catch (ReaderException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new ReaderException("namespace " + key + " has no process left");
+    }
 }

@@ -9,5 +9,5 @@ import java.time.Instant;
 
 /** One listener under one policy that is not OK, with what the report says about it. */
 public record EvaluatedListener(String policyNamespace, String policyName, PodInfo pod, NetnsScan netns,
-        ListenerFinding listener, ListenerState state, Instant since, int peakDepth) {
+        ListenerFinding listener, ListenerState state, Instant since, long peakDepth) {
 }

@@ -28,7 +28,7 @@ public final class ListenerStateMachine {
     private Instant atOrAboveWarningSince;
     private Instant atOrAboveCriticalSince;
     private Instant belowWarningSince;
-    private int peakDepth;
+    private long peakDepth;
 
     public ListenerStateMachine(BacklogPolicySpec policy) {
         this.policy = policy;
@@ -80,7 +80,7 @@ public final class ListenerStateMachine {
     }
 
     /** Highest depth since the listener left OK (0 while OK). */
-    public int peakDepth() {
+    public long peakDepth() {
         return peakDepth;
     }
 }

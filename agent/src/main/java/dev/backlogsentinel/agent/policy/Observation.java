@@ -9,5 +9,5 @@ import java.time.Instant;
  * @param full             depth above limit: the kernel is dropping connections
  * @param overflowsPerMinute ListenOverflows rate of the listener's network namespace since the previous scan
  */
-public record Observation(Instant at, int depth, Double usagePercent, boolean full, double overflowsPerMinute) {
+public record Observation(Instant at, long depth, Double usagePercent, boolean full, double overflowsPerMinute) {
 }

@@ -2,11 +2,14 @@ package dev.backlogsentinel.agent.scan;
 
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.api.ListenerRules;
+
+import java.util.Comparator;
 
 /**
  * One listener as the agent reports it.
  *
- * @param depth        accept-queue length now
+ * @param depth        accept-queue length now, whole (the kernel's is an unsigned 32-bit value)
  * @param limit        the socket's limit (netlink), or the namespace's somaxconn as an upper bound
  *                     (procfs, limitedBy unknown), or null when neither is known
  * @param usagePercent 100 × depth ÷ max(limit, 1), one decimal; above 100 when full; null without a limit
@@ -15,28 +18,30 @@ import dev.backlogsentinel.agent.kernel.Endpoint;
  * @param drops        the socket's own drop counter (netlink), or null
  * @param owner        the processes holding the socket, or null when not known (yet)
  */
-public record ListenerFinding(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
+public record ListenerFinding(Endpoint endpoint, long inode, long depth, Integer limit, LimitedBy limitedBy,
         Double usagePercent, boolean full, int synRecv, Long drops, SocketOwner owner) {
 
-    public static ListenerFinding of(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
+    public static ListenerFinding of(Endpoint endpoint, long inode, long depth, Integer limit, LimitedBy limitedBy,
             int synRecv, Long drops) {
         return of(endpoint, inode, depth, limit, limitedBy, synRecv, drops, null);
     }
 
-    public static ListenerFinding of(Endpoint endpoint, long inode, int depth, Integer limit, LimitedBy limitedBy,
+    public static ListenerFinding of(Endpoint endpoint, long inode, long depth, Integer limit, LimitedBy limitedBy,
             int synRecv, Long drops, SocketOwner owner) {
-        Double usage = limit == null ? null : Math.round(1000.0 * depth / Math.max(limit, 1)) / 10.0;
-        boolean full = limit != null && depth > limit;
-        return new ListenerFinding(endpoint, inode, depth, limit, limitedBy, usage, full, synRecv, drops, owner);
+        return new ListenerFinding(endpoint, inode, depth, limit, limitedBy, ListenerRules.usagePercent(depth, limit),
+                ListenerRules.full(depth, limit), synRecv, drops, owner);
     }
 
-    /** Worst first: full before not, then by usage, then by depth. */
+    private static final Comparator<ListenerFinding> WORST_FIRST = ListenerRules.worstFirst(ListenerFinding::full,
+            ListenerFinding::usagePercent, ListenerFinding::depth);
+
+    /** Worst first: full before not, then by usage, then by depth ({@link ListenerRules#worstFirst}, as the operator orders). */
     public static int worstFirst(ListenerFinding a, ListenerFinding b) {
-        int c = Boolean.compare(b.full, a.full);
-        if (c != 0) {
-            return c;
-        }
-        c = Double.compare(b.usagePercent == null ? -1 : b.usagePercent, a.usagePercent == null ? -1 : a.usagePercent);
-        return c != 0 ? c : Integer.compare(b.depth, a.depth);
+        return WORST_FIRST.compare(a, b);
+    }
+
+    /** The depth as the cluster API's int fields hold it: a depth beyond 2^31 - 1 (never a real queue) reads as that. */
+    public int depthForApi() {
+        return (int) Math.min(depth, Integer.MAX_VALUE);
     }
 }

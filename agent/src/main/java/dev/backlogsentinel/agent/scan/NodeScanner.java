@@ -144,11 +144,14 @@ public final class NodeScanner implements AutoCloseable {
                 return CountersFiles.open(discovery.procRoot().resolve(Integer.toString(pid)), maxFileBytes);
             } catch (NoSuchFileException e) {
                 errors.add(Files.exists(e.getFile() == null ? Path.of("/") : Path.of(e.getFile()).getParent())
-                        ? ScanErrors.Kind.MISSING : ScanErrors.Kind.VANISHED, "cannot open " + e.getFile());
+                        ? ScanErrors.Kind.MISSING : ScanErrors.Kind.VANISHED,
+                        ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFile(e.getFile()), "cannot open " + e.getFile());
             } catch (AccessDeniedException e) {
-                errors.add(ScanErrors.Kind.PERMISSION, "not allowed to open " + e.getFile());
+                errors.add(ScanErrors.Kind.PERMISSION, ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFile(e.getFile()),
+                        "not allowed to open " + e.getFile());
             } catch (IOException e) {
-                errors.add(ScanErrors.Kind.READ, "opening counters of pid " + pid + ": " + e);
+                errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFileOf(e),
+                        "opening counters of pid " + pid + ": " + e);
             }
         }
         return null;
@@ -161,21 +164,22 @@ public final class NodeScanner implements AutoCloseable {
             } catch (ReaderException e) {
                 ScanErrors.Kind kind = e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.READ;
                 if (choice == ReaderChoice.NETLINK) {
-                    errors.add(kind, "netlink: " + e.getMessage());
+                    errors.add(kind, ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFileOf(e), "netlink: " + e.getMessage());
                     return null;
                 }
                 // auto: a missing capability is expected and said once; a fault is counted. Either way procfs reads it.
                 if (e.isPermission()) {
                     noteFallback(e);
                 } else {
-                    errors.add(kind, "netlink: " + e.getMessage());
+                    errors.add(kind, ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFileOf(e), "netlink: " + e.getMessage());
                 }
             }
         }
         try {
             return procfs.open(netns);
         } catch (ReaderException e) {
-            errors.add(e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.VANISHED, "procfs: " + e.getMessage());
+            errors.add(ScanErrors.kindOf(e, e.isPermission() ? ScanErrors.Kind.PERMISSION : ScanErrors.Kind.VANISHED),
+                    ScanErrors.Where.netns(netns.nsInode(), netns.key()).withFileOf(e), "procfs: " + e.getMessage());
             return null;
         }
     }
@@ -200,7 +204,8 @@ public final class NodeScanner implements AutoCloseable {
             note(listeners, errors);
             sysctls = t.source.sysctls();
         } catch (ReaderException e) {
-            errors.add(ScanErrors.Kind.READ, "namespace " + describe(t) + ": " + e.getMessage());
+            errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), ScanErrors.Where.netns(t.nsInode, t.key).withFileOf(e),
+                    "namespace " + describe(t) + ": " + e.getMessage());
             return null;
         }
         Integer sysctl = sysctls.somaxconn();
@@ -228,7 +233,8 @@ public final class NodeScanner implements AutoCloseable {
                 t.lastSynRecv = SynRecvMatcher.assign(listeners.value(), requests.value());
                 t.synRecvCounted = true;
             } catch (ReaderException e) {
-                errors.add(ScanErrors.Kind.READ, "SYN_RECV of namespace " + describe(t) + ": " + e.getMessage());
+                errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), ScanErrors.Where.netns(t.nsInode, t.key).withFileOf(e),
+                        "SYN_RECV of namespace " + describe(t) + ": " + e.getMessage());
             }
         }
 
@@ -268,7 +274,8 @@ public final class NodeScanner implements AutoCloseable {
             note(counters, errors);
             return counters.value();
         } catch (ReaderException e) {
-            errors.add(ScanErrors.Kind.READ, "counters of namespace " + describe(t) + ": " + e.getMessage());
+            errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), ScanErrors.Where.netns(t.nsInode, t.key).withFileOf(e),
+                    "counters of namespace " + describe(t) + ": " + e.getMessage());
             return null;
         }
     }
@@ -324,12 +331,25 @@ public final class NodeScanner implements AutoCloseable {
 
     private ProcessAttribution readCgroup(int pid, ScanErrors errors) {
         Path file = discovery.procRoot().resolve(Integer.toString(pid)).resolve("cgroup");
+        ScanErrors.Where where = ScanErrors.Where.file(file);
         try {
-            return CgroupAttributor.attribute(Files.readString(file));
+            // Opened as every procfs file is (a regular file only, never blocking) and capped: a
+            // cgroup file is a few lines, so the cap is the smaller of the configured one and
+            // CgroupAttributor.MAX_FILE_BYTES; a file cut there is not believed.
+            dev.backlogsentinel.agent.procfs.ProcFile.Text text = dev.backlogsentinel.agent.procfs.ProcFile.readText(file,
+                    Math.min(maxFileBytes, CgroupAttributor.MAX_FILE_BYTES));
+            if (text.cutAtCap()) {
+                errors.add(ScanErrors.Kind.OVERSIZED, where, file + ": " + ScanErrors.CUT_AT_CAP + " (a cgroup file holds a few lines): not believed");
+                return null;
+            }
+            CgroupAttributor.Parsed parsed = CgroupAttributor.parse(text.text());
+            errors.add(ScanErrors.Kind.MALFORMED, parsed.malformed(), where, file + ": " + parsed.firstProblem());
+            return parsed.attribution();
         } catch (NoSuchFileException e) {
-            errors.add(ScanErrors.Kind.VANISHED, "pid " + pid + " exited before its cgroup could be read");
+            errors.add(ScanErrors.Kind.VANISHED, where, "pid " + pid + " exited before its cgroup could be read");
         } catch (IOException | RuntimeException e) {
-            errors.add(ScanErrors.Kind.READ, "reading " + file + ": " + e.getMessage());
+            errors.add(ScanErrors.kindOf(e, ScanErrors.Kind.READ), where, file + ": "
+                    + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e)));
         }
         return null;
     }
@@ -345,9 +365,10 @@ public final class NodeScanner implements AutoCloseable {
     }
 
     private static void note(Reading<?> reading, ScanErrors errors) {
-        errors.add(ScanErrors.Kind.MALFORMED, reading.malformed(), reading.firstMalformed());
+        errors.add(ScanErrors.Kind.MALFORMED, reading.malformed(), ScanErrors.Where.namedIn(reading.firstMalformed()), reading.firstMalformed());
         if (reading.cutAtCap()) {
-            errors.add(ScanErrors.Kind.OVERSIZED, "a procfs file exceeded backlog.agent.max-proc-file-bytes; read up to the cap");
+            errors.add(ScanErrors.Kind.OVERSIZED, ScanErrors.Where.cutIn(reading.firstMalformed()),
+                    "a procfs file exceeded backlog.agent.max-proc-file-bytes; read up to the cap");
         }
     }
 

@@ -36,7 +36,7 @@ class LayersTest {
                 .whereLayer("Scan").mayOnlyBeAccessedByLayers("Policy", "Outputs", "Application")
                 .whereLayer("Config").mayOnlyBeAccessedByLayers("Scan", "Policy", "Outputs", "Application")
                 .whereLayer("Discovery").mayOnlyBeAccessedByLayers("Scan", "Policy", "Outputs", "Application")
-                .whereLayer("Readers").mayOnlyBeAccessedByLayers("Scan", "Outputs", "Application")
+                .whereLayer("Readers").mayOnlyBeAccessedByLayers("Discovery", "Scan", "Outputs", "Application")
                 .whereLayer("Kernel").mayOnlyBeAccessedByLayers("Readers", "Discovery", "Config", "Scan", "Policy", "Outputs",
                         "Application")
                 .check(AGENT);

@@ -229,6 +229,15 @@ public final class ScanErrors {
         return m.find() ? Integer.parseInt(m.group(1)) : 1;
     }
 
+    /** Counts what a reader had to skip on the way to a value: malformed lines, a file cut at the cap. */
+    public void note(NetnsSource.Reading<?> reading) {
+        add(Kind.MALFORMED, reading.malformed(), Where.namedIn(reading.firstMalformed()), reading.firstMalformed());
+        if (reading.cutAtCap()) {
+            add(Kind.OVERSIZED, Where.cutIn(reading.firstMalformed()),
+                    "a procfs file exceeded backlog.agent.max-proc-file-bytes; read up to the cap");
+        }
+    }
+
     public int count(Kind kind) {
         return counts.getOrDefault(kind, 0);
     }

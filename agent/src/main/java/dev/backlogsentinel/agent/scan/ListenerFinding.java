@@ -2,6 +2,8 @@ package dev.backlogsentinel.agent.scan;
 
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.Endpoint;
+import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.api.ListenerRules;
 
 import java.util.Comparator;
@@ -14,7 +16,7 @@ import java.util.Comparator;
  *                     (procfs, limitedBy unknown), or null when neither is known
  * @param usagePercent 100 × depth ÷ max(limit, 1), one decimal; above 100 when full; null without a limit
  * @param full         depth &gt; limit, the kernel's own test: new connections are being dropped
- * @param synRecv      SYN_RECV request sockets at the last count (counted on demand, see NodeScanner)
+ * @param synRecv      SYN_RECV request sockets at the last count (counted on demand, see SynRecvTrigger)
  * @param drops        the socket's own drop counter (netlink), or null
  * @param owner        the processes holding the socket, or null when not known (yet)
  */
@@ -30,6 +32,18 @@ public record ListenerFinding(Endpoint endpoint, long inode, long depth, Integer
             int synRecv, Long drops, SocketOwner owner) {
         return new ListenerFinding(endpoint, inode, depth, limit, limitedBy, ListenerRules.usagePercent(depth, limit),
                 ListenerRules.full(depth, limit), synRecv, drops, owner);
+    }
+
+    /**
+     * The finding for a sample read through {@code reader}. Netlink gives the socket's own limit,
+     * so what bounds it is known; procfs does not, and somaxconn stands in as an upper bound of the
+     * real limit: "full" is still sound when it says true.
+     */
+    public static ListenerFinding from(ReaderKind reader, ListenerSample s, Integer somaxconn, int synRecv, SocketOwner owner) {
+        if (reader == ReaderKind.NETLINK && s.limit() != null) {
+            return of(s.endpoint(), s.inode(), s.depth(), s.limit(), LimitedBy.of(s.limit(), somaxconn), synRecv, s.drops(), owner);
+        }
+        return of(s.endpoint(), s.inode(), s.depth(), somaxconn, LimitedBy.UNKNOWN, synRecv, s.drops(), owner);
     }
 
     private static final Comparator<ListenerFinding> WORST_FIRST = ListenerRules.worstFirst(ListenerFinding::full,

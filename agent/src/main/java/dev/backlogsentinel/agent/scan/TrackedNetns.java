@@ -4,6 +4,7 @@ import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.agent.procfs.CountersFiles;
 
 import java.time.Instant;
@@ -37,6 +38,16 @@ final class TrackedNetns implements AutoCloseable {
         this.nsInode = nsInode;
         this.source = source;
         this.counters = counters;
+    }
+
+    /** Where an error of this namespace happened, for ScanErrors. */
+    ScanErrors.Where where() {
+        return ScanErrors.Where.netns(nsInode, key);
+    }
+
+    /** The namespace as people know it: net:[inode] as lsns shows it, else the agent's key. */
+    String describe() {
+        return nsInode != null ? "net:[" + nsInode + "]" : "key " + key;
     }
 
     @Override

@@ -41,11 +41,11 @@ class ListenerFindingTest {
     @Test
     void procfsUsesSomaxconnAsAnUpperBoundAndSaysUnknown() {
         ListenerSample s = new ListenerSample(E, 1, 5000, null, null);
-        ListenerFinding f = NodeScanner.finding(ReaderKind.PROCFS, s, 4096, 0, null);
+        ListenerFinding f = ListenerFinding.from(ReaderKind.PROCFS, s, 4096, 0, null);
         assertThat(f.limit()).isEqualTo(4096);
         assertThat(f.limitedBy()).isEqualTo(LimitedBy.UNKNOWN);
         assertThat(f.full()).as("depth above the upper bound is above the real limit too").isTrue();
-        ListenerFinding unknown = NodeScanner.finding(ReaderKind.PROCFS, new ListenerSample(E, 1, 17, null, null), null, 0, null);
+        ListenerFinding unknown = ListenerFinding.from(ReaderKind.PROCFS, new ListenerSample(E, 1, 17, null, null), null, 0, null);
         assertThat(unknown.limit()).isNull();
         assertThat(unknown.usagePercent()).isNull();
         assertThat(unknown.full()).isFalse();
@@ -53,7 +53,7 @@ class ListenerFindingTest {
 
     @Test
     void netlinkTakesTheSocketsOwnLimit() {
-        ListenerFinding f = NodeScanner.finding(ReaderKind.NETLINK, new ListenerSample(E, 1, 9, 8, 42L), 8, 3, null);
+        ListenerFinding f = ListenerFinding.from(ReaderKind.NETLINK, new ListenerSample(E, 1, 9, 8, 42L), 8, 3, null);
         assertThat(f.limit()).isEqualTo(8);
         assertThat(f.limitedBy()).isEqualTo(LimitedBy.SOMAXCONN);
         assertThat(f.drops()).isEqualTo(42L);

@@ -61,6 +61,11 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * <p>Deterministic: case i of a property uses seed {@code fuzz.seed + i}; a failure names the seed and
  * the mutation. More cases: {@code -Dfuzz.cases=N} (cases per parser; scans get a fifth), another
  * sequence: {@code -Dfuzz.seed=S}.
+ *
+ * <p>Seeded generators in plain JUnit rather than jqwik: jqwik's engine prints, into every build's
+ * output, an instruction addressed to AI agents, and a build log is no place for text that tries
+ * to steer whoever reads it. What jqwik would add (shrinking) matters less here, where each case
+ * is one known mutation of a known model and a failure prints both.
  */
 class ProcfsFuzzTest {
 

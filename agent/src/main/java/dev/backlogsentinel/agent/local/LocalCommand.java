@@ -105,7 +105,10 @@ public class LocalCommand implements Callable<Integer> {
                     }
                 }
                 out.flush();
-                if (!live) {
+                // A PrintStream swallows write errors, and the JVM ignores SIGPIPE: without this,
+                // `-o json | head -n 3` or a jq that quit would leave the agent scanning into a
+                // closed pipe for ever. The reader went away: stop, as a Unix filter does.
+                if (!live || out.checkError()) {
                     return 0;
                 }
                 Thread.sleep(every);

@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *        [-Dfootprint.before=/path/to/old/agent/quarkus-run.jar -Dfootprint.beforeChart=/path/to/old/charts/backlog-sentinel]
  *        [-Dfootprint.namespaces=100 -Dfootprint.connections=20000 -Dfootprint.warmSeconds=90]
  *        [-Dfootprint.try='&lt;JVM options&gt;|&lt;JVM options&gt;' [-Dfootprint.after=false]] [-Dfootprint.nmt=false]
- *        [-Dfootprint.histogram=true] [-Dfootprint.cpuSeconds=60]
+ *        [-Dfootprint.histogram=true] [-Dfootprint.cpuSeconds=60] [-Dfootprint.scanSamples=20]
  * </pre>
  */
 @RootRequired
@@ -58,6 +58,8 @@ class FootprintBenchmark {
     static final int CONNECTIONS = Integer.getInteger("footprint.connections", 20_000);
     static final Duration WARM = Duration.ofSeconds(Long.getLong("footprint.warmSeconds", 90));
     static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("footprint.cpuSeconds", 60));
+    /** Scans timed after the CPU window, one per scan interval (2 s). */
+    static final int SCAN_SAMPLES = Integer.getInteger("footprint.scanSamples", 20);
     static final String NODE = "footprint-node";
 
     record Figures(String variant, double rssMb, double rssAnonMb, double rssFileMb, double workingSetMb, double classes, double firstScanMs, Map<String, Double> nmtMb,
@@ -201,7 +203,7 @@ class FootprintBenchmark {
                 // Then each scan's time, from the scan timer's sum and count scraped after every scan.
                 List<Double> scans = new ArrayList<>();
                 double[] last = scanTimer(port);
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; i < SCAN_SAMPLES; i++) {
                     Thread.sleep(2_000);
                     double[] now = scanTimer(port);
                     if (now[1] > last[1]) {

@@ -164,6 +164,10 @@ class LocalModeIT {
             }
             assertThat(scannedAt).doesNotHaveDuplicates().isSorted();
             assertThat(p.isAlive()).as("live: it goes on until stopped").isTrue();
+            // As `| head -n 3` does: the reader goes away, and the agent stops with it.
+            lines.close();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("a closed pipe ends live JSON").isTrue();
+            assertThat(p.exitValue()).isZero();
         } finally {
             p.destroy();
             p.waitFor(20, TimeUnit.SECONDS);

@@ -81,6 +81,12 @@ public final class ClusterAgent implements AutoCloseable {
     private void guardedScan() {
         try {
             scanOnce();
+            // Offered at once rather than at the writer's next tick (up to 500 ms later): the first
+            // report, and a change's, go out as soon as the scan has judged them. The writer's own
+            // limits (report-min-interval, backoff after a failure) still decide whether it writes.
+            threads.execute(this::writeLatest);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closing: the scan was the last one, and close() does not want it written.
         } catch (RuntimeException e) {
             // A scheduled task that throws is never run again: a bad scan must not end the agent.
             LOG.errorf(e, "scan failed; the next one runs as scheduled");
@@ -119,7 +125,8 @@ public final class ClusterAgent implements AutoCloseable {
         };
     }
 
-    private void writeLatest() {
+    /** Synchronized: the writer's tick and a scan's hand-off may come at once, and one offer at a time is what the writer expects. */
+    private synchronized void writeLatest() {
         ReportBuilder.Built built = latest.get();
         if (built == null) {
             return;

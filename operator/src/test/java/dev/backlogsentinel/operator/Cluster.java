@@ -84,6 +84,15 @@ public final class Cluster {
         return client.resource(policy).create();
     }
 
+    /** A policy for the pods labelled app=&lt;app&gt;, on one port, that judges at once (sustainFor 0s). */
+    public BacklogPolicy immediatePolicy(String namespace, String name, String app, int port) {
+        return policy(namespace, name, spec -> {
+            spec.setPodSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", app).build());
+            spec.setPorts(java.util.List.of(port));
+            spec.setSustainFor("0s");
+        });
+    }
+
     public void lease(String node, Instant renewed) {
         var lease = new LeaseBuilder().withNewMetadata().withNamespace(OPERATOR_NAMESPACE).withName(AgentLiveness.leaseName(node))
                 .endMetadata().withNewSpec().withHolderIdentity("agent-" + node).withLeaseDurationSeconds(10)

@@ -59,11 +59,7 @@ class EndToEndIT {
                     .withUid(admin.nodes().withName(NODE).get().getMetadata().getUid()).endOwnerReference().endMetadata()
                     .withNewSpec().withHolderIdentity(NODE).withLeaseDurationSeconds(40).endSpec().build()).create();
             String uid = cluster.pod("shop", "web-0", NODE, Map.of("app", "web"));
-            cluster.policy("shop", "web", spec -> {
-                spec.setPodSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "web").build());
-                spec.setPorts(List.of(8080));
-                spec.setSustainFor("0s");
-            });
+            cluster.immediatePolicy("shop", "web", "web", 8080);
 
             try (NetnsApp app = NetnsApp.start(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
                 cgroup.add(app.pid());
@@ -159,11 +155,7 @@ class EndToEndIT {
     static void nodeJsServerGetsItsOwnAdvice(Cluster cluster) throws Exception {
         assertThat(NetnsNodeServer.available()).as("node on PATH (Debian's nodejs; .ci/run installs it)").isTrue();
         String uid = cluster.pod("shop", "api-0", NODE, Map.of("app", "api"));
-        cluster.policy("shop", "api", spec -> {
-            spec.setPodSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "api").build());
-            spec.setPorts(List.of(3000));
-            spec.setSustainFor("0s");
-        });
+        cluster.immediatePolicy("shop", "api", "api", 3000);
         try (NetnsNodeServer node = NetnsNodeServer.start(3000, 8, 20); PodCgroup cgroup = PodCgroup.forPod(uid)) {
             cgroup.add(node.pid());
             await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->

@@ -24,12 +24,47 @@ public interface NetnsSource extends AutoCloseable {
     void close();
 
     /**
-     * A value read, with what had to be skipped on the way.
-     *
-     * @param malformed      lines or messages skipped as unreadable
-     * @param firstMalformed the first of them, for the error message (null if none)
-     * @param cutAtCap       a file was larger than the configured cap and was read only up to it
+     * A value read, with what had to be skipped or cut on the way, each problem naming its file:
+     * the scan's errors take them as they are, with no message to pick apart.
      */
-    record Reading<T>(T value, int malformed, String firstMalformed, boolean cutAtCap) {
+    record Reading<T>(T value, List<Problem> problems) {
+
+        public Reading {
+            problems = List.copyOf(problems);
+        }
+
+        /** Lines or messages skipped as unreadable. */
+        public int malformed() {
+            int n = 0;
+            for (Problem p : problems) {
+                n += p.kind() == ScanErrors.Kind.MALFORMED ? p.count() : 0;
+            }
+            return n;
+        }
+
+        /** A file was larger than the configured cap and was read only up to it. */
+        public boolean cutAtCap() {
+            return problems.stream().anyMatch(p -> p.kind() == ScanErrors.Kind.OVERSIZED);
+        }
+    }
+
+    /**
+     * One thing a reader met on its way to a value.
+     *
+     * @param kind    {@link ScanErrors.Kind#MALFORMED} (lines, messages or a whole file refused) or
+     *                {@link ScanErrors.Kind#OVERSIZED} (a file read only up to the cap)
+     * @param file    the file it concerns, or null (a netlink message)
+     * @param count   how many of them (e.g. lines refused in that file)
+     * @param message the first of them, without the file (e.g. "line 3: ...")
+     */
+    record Problem(ScanErrors.Kind kind, String file, int count, String message) {
+
+        public static Problem malformed(String file, int count, String message) {
+            return new Problem(ScanErrors.Kind.MALFORMED, file, count, message);
+        }
+
+        public static Problem cutAtCap(String file) {
+            return new Problem(ScanErrors.Kind.OVERSIZED, file, 1, ScanErrors.CUT_AT_CAP);
+        }
     }
 }

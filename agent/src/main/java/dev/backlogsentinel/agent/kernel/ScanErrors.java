@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Errors met during one scan, counted by kind, each kind with its first message, and the first
@@ -94,36 +92,9 @@ public final class ScanErrors {
         public Where withFileOf(Throwable e) {
             return file != null ? this : withFile(fileOf(e));
         }
-
-        /**
-         * The file a reader's message names. Readers of this project start a message about a file
-         * with its absolute path and ": " (e.g. {@code /proc/42/net/tcp: line 3: ...}); anything
-         * else names no file.
-         */
-        public static Where namedIn(String message) {
-            String file = pathPrefix(message);
-            return file == null ? UNKNOWN : new Where(file, null, null);
-        }
-
-        /**
-         * The file a reader's message says was cut at the size cap ("path: " + {@link #CUT_AT_CAP},
-         * alone or after "; " among other parts), or {@link #UNKNOWN}.
-         */
-        public static Where cutIn(String message) {
-            if (message == null) {
-                return UNKNOWN;
-            }
-            int at = message.indexOf(": " + CUT_AT_CAP);
-            if (at <= 0) {
-                return UNKNOWN;
-            }
-            int start = message.lastIndexOf("; ", at);
-            String file = message.substring(start < 0 ? 0 : start + 2, at);
-            return file.startsWith("/") && file.indexOf(' ') < 0 ? new Where(file, null, null) : UNKNOWN;
-        }
     }
 
-    /** What a reader's message says of a file cut at the size cap, after "path: ". */
+    /** What a reader says of a file cut at the size cap. */
     public static final String CUT_AT_CAP = "larger than backlog.agent.max-proc-file-bytes, read up to the cap";
 
     /**
@@ -155,11 +126,8 @@ public final class ScanErrors {
 
     /**
      * Counts {@code n} errors of one kind met at one place. When {@code where} names no file, the
-     * file a reader's message starts with is taken (see {@link Where#namedIn}). A reader's message
-     * about several files is one part per file, {@code "path: what"}, joined by {@code "; "}, each
-     * part ending {@code " (N lines refused)"} or {@code " (N problems)"} when it stands for more
-     * than one: each part is then a detail of its own. The same error met again (a file read twice
-     * in a scan) adds to its detail's count.
+     * file a message starts with ({@code "/path: what"}) is taken. The same error met again (a
+     * file read twice in a scan) adds to its detail's count.
      */
     public void add(Kind kind, int n, Where where, String message) {
         if (n <= 0) {
@@ -167,23 +135,7 @@ public final class ScanErrors {
         }
         counts.merge(kind, n, Integer::sum);
         firstMessages.putIfAbsent(kind, message);
-        Where w = where == null ? Where.UNKNOWN : where;
-        List<String> parts = parts(message);
-        if (parts.size() > 1 && (w.file() == null || w.file().equals(pathPrefix(message)))) {
-            Where bare = new Where(null, w.netns(), w.key());
-            // A part about a cut file is an oversized error of its own (counted apart by the reader's caller).
-            List<String> mine = parts.stream().filter(p -> kind == Kind.OVERSIZED || !p.endsWith(": " + CUT_AT_CAP)).toList();
-            mine = mine.isEmpty() ? parts : mine;
-            int left = n;
-            for (int i = 0; i < mine.size(); i++) {
-                boolean last = i == mine.size() - 1;
-                int of = last ? Math.max(1, left) : Math.max(1, Math.min(countIn(mine.get(i)), left - (mine.size() - 1 - i)));
-                left -= of;
-                detail(kind, of, bare, mine.get(i));
-            }
-            return;
-        }
-        detail(kind, n, w, message);
+        detail(kind, n, where == null ? Where.UNKNOWN : where, message);
     }
 
     private void detail(Kind kind, int n, Where where, String message) {
@@ -213,28 +165,10 @@ public final class ScanErrors {
         details.add(new Detail(kind, w.file(), w.netns(), w.key(), n, text));
     }
 
-    private static final Pattern PART = Pattern.compile("; (?=/\\S*: )");
-    private static final Pattern COUNT = Pattern.compile("\\((\\d{1,9}) (?:lines refused|problems)\\)$");
-
-    /** A reader's message, split into its parts about one file each (see {@link #add(Kind, int, Where, String)}). */
-    private static List<String> parts(String message) {
-        if (message == null || pathPrefix(message) == null) {
-            return List.of(String.valueOf(message));
-        }
-        return List.of(PART.split(message));
-    }
-
-    private static int countIn(String part) {
-        Matcher m = COUNT.matcher(part);
-        return m.find() ? Integer.parseInt(m.group(1)) : 1;
-    }
-
-    /** Counts what a reader had to skip on the way to a value: malformed lines, a file cut at the cap. */
+    /** Counts what a reader had to skip or cut on the way to a value, each problem at its file. */
     public void note(NetnsSource.Reading<?> reading) {
-        add(Kind.MALFORMED, reading.malformed(), Where.namedIn(reading.firstMalformed()), reading.firstMalformed());
-        if (reading.cutAtCap()) {
-            add(Kind.OVERSIZED, Where.cutIn(reading.firstMalformed()),
-                    "a procfs file exceeded backlog.agent.max-proc-file-bytes; read up to the cap");
+        for (NetnsSource.Problem p : reading.problems()) {
+            add(p.kind(), p.count(), Where.file(p.file()), p.file() == null ? p.message() : p.file() + ": " + p.message());
         }
     }
 

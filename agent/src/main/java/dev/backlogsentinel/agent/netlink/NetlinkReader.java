@@ -127,7 +127,7 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             if (bothFamiliesAtOnce) {
                 try {
                     malformed = socket.dumpBothFamilies(LISTEN_MASK, true, sink);
-                    return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+                    return reading(out, malformed);
                 } catch (Libc.SyscallException | SockDiagSocket.DumpException e) {
                     // A kernel that no longer serves the original request: one request per family from now on.
                     bothFamiliesAtOnce = false;
@@ -137,7 +137,7 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             for (int family : new int[] {SockDiagSocket.AF_INET, SockDiagSocket.AF_INET6}) {
                 malformed += dump(family, LISTEN_MASK, true, sink);
             }
-            return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+            return reading(out, malformed);
         }
 
         @Override
@@ -151,7 +151,12 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
                     }
                 });
             }
-            return new Reading<>(out, malformed, malformed > 0 ? "short inet_diag message" : null, false);
+            return reading(out, malformed);
+        }
+
+        private static <T> Reading<T> reading(T value, int malformed) {
+            return new Reading<>(value, malformed > 0 ? List.of(NetnsSource.Problem.malformed(null, malformed, "short inet_diag message"))
+                    : List.of());
         }
 
         private int dump(int family, int mask, boolean memInfo, SockDiagSocket.Sink sink) throws ReaderException {

@@ -99,12 +99,7 @@ final class SockDiagSocket implements AutoCloseable {
      * @return number of malformed messages skipped
      */
     int dump(int family, int stateMask, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {
-        int mySeq = ++seq;
-        request.fill((byte) 0);
-        request.set(INT, 0, REQUEST_LEN);
-        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) SOCK_DIAG_BY_FAMILY);
-        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
-        request.set(INT, 8, mySeq);
+        int mySeq = dumpHeader(REQUEST_LEN, SOCK_DIAG_BY_FAMILY);
         request.set(ValueLayout.JAVA_BYTE, 16, (byte) family);
         request.set(ValueLayout.JAVA_BYTE, 17, (byte) 6); // IPPROTO_TCP
         request.set(ValueLayout.JAVA_BYTE, 18, (byte) (memInfo ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0));
@@ -119,16 +114,22 @@ final class SockDiagSocket implements AutoCloseable {
      * @return number of malformed messages skipped
      */
     int dumpBothFamilies(int stateMask, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {
-        int mySeq = ++seq;
-        request.fill((byte) 0);
-        request.set(INT, 0, COMPAT_REQUEST_LEN);
-        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) TCPDIAG_GETSOCK);
-        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
-        request.set(INT, 8, mySeq);
+        int mySeq = dumpHeader(COMPAT_REQUEST_LEN, TCPDIAG_GETSOCK);
         request.set(ValueLayout.JAVA_BYTE, 19, (byte) (memInfo ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0));
         request.set(INT, 16 + 52, stateMask);
         Libc.sendto(fd, request, COMPAT_REQUEST_LEN, address, 12);
         return receive(mySeq, TCPDIAG_GETSOCK, memInfo, sink);
+    }
+
+    /** Clears the request and writes a dump request's nlmsghdr; returns its sequence number. */
+    private int dumpHeader(int length, int type) {
+        int mySeq = ++seq;
+        request.fill((byte) 0);
+        request.set(INT, 0, length);
+        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) type);
+        request.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
+        request.set(INT, 8, mySeq);
+        return mySeq;
     }
 
     private int receive(int mySeq, int answerType, boolean memInfo, Sink sink) throws Libc.SyscallException, DumpException {

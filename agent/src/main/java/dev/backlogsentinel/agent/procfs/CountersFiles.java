@@ -1,12 +1,14 @@
 package dev.backlogsentinel.agent.procfs;
 
+import dev.backlogsentinel.agent.kernel.NetnsSource;
 import dev.backlogsentinel.agent.kernel.NetnsSource.Reading;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.kernel.ReaderException;
-import dev.backlogsentinel.agent.kernel.ScanErrors;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The netstat file of one namespace, kept open. Both readers take their counters from here: procfs
@@ -28,20 +30,21 @@ public final class CountersFiles implements AutoCloseable {
 
     /** The counters, or a null value (unknown, never zeros) when the file's TcpExt cannot be believed. */
     public Reading<NetnsCounters> read() throws ReaderException {
+        String file = netstat.path().toString();
         if (netstat.refusal() != null) {
-            return new Reading<>(null, 1, netstat.path() + ": " + netstat.refusal(), false);
+            return new Reading<>(null, List.of(NetnsSource.Problem.malformed(file, 1, netstat.refusal())));
         }
         try {
             ProcFile.Text text = netstat.readText();
             NetstatParser.Parsed parsed = parser.parse(text.text());
-            // Each part names the file first ("path: ..."): the scan's errors take it from there.
-            String problem = parsed.firstProblem() == null ? null
-                    : netstat.path() + ": " + parsed.firstProblem() + (parsed.malformed() > 1 ? " (" + parsed.malformed() + " problems)" : "");
-            if (text.cutAtCap()) {
-                String cut = netstat.path() + ": " + ScanErrors.CUT_AT_CAP;
-                problem = problem == null ? cut : problem + "; " + cut;
+            List<NetnsSource.Problem> problems = new ArrayList<>(2);
+            if (parsed.malformed() > 0) {
+                problems.add(NetnsSource.Problem.malformed(file, parsed.malformed(), parsed.firstProblem()));
             }
-            return new Reading<>(parsed.counters(), parsed.malformed(), problem, text.cutAtCap());
+            if (text.cutAtCap()) {
+                problems.add(NetnsSource.Problem.cutAtCap(file));
+            }
+            return new Reading<>(parsed.counters(), problems);
         } catch (IOException e) {
             throw new ReaderException(netstat.path() + ": reading counters failed: " + e.getMessage(), false, e);
         }

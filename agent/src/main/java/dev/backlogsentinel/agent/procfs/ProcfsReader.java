@@ -114,12 +114,7 @@ public final class ProcfsReader implements ListenerReader {
             boolean cut6 = tcp6 != null && read(tcp6, v6);
             List<ListenerSample> all = new ArrayList<>(v4.listeners());
             all.addAll(v6.listeners());
-            return new Reading<>(all, v4.malformed() + v6.malformed() + refused(), problems(v4, cut4, v6, cut6), cut4 || cut6);
-        }
-
-        /** Files refused at open (not what the kernel makes there), counted as malformed on every read. */
-        private int refused() {
-            return (tcp.refusal() != null ? 1 : 0) + (tcp6 != null && tcp6.refusal() != null ? 1 : 0);
+            return new Reading<>(all, problems(v4, cut4, v6, cut6));
         }
 
         @Override
@@ -130,33 +125,32 @@ public final class ProcfsReader implements ListenerReader {
             boolean cut6 = tcp6 != null && read(tcp6, v6);
             Map<Endpoint, Integer> all = new HashMap<>(v4.synRecv());
             all.putAll(v6.synRecv());
-            return new Reading<>(all, v4.malformed() + v6.malformed() + refused(), problems(v4, cut4, v6, cut6), cut4 || cut6);
+            return new Reading<>(all, problems(v4, cut4, v6, cut6));
         }
 
         /**
-         * What went wrong, each part naming its file first ("path: line 3: ..."), malformed lines
-         * before cuts: the scan's errors take the file from there (see ScanErrors.Where).
+         * What went wrong, file by file: a file refused at open (not what the kernel makes there,
+         * counted on every read), lines refused, then files cut at the cap.
          */
-        private String problems(TcpTableParser v4, boolean cut4, TcpTableParser v6, boolean cut6) {
-            List<String> parts = new ArrayList<>(2);
+        private List<NetnsSource.Problem> problems(TcpTableParser v4, boolean cut4, TcpTableParser v6, boolean cut6) {
+            List<NetnsSource.Problem> problems = new ArrayList<>(2);
             for (ProcFile file : new ProcFile[] {tcp, tcp6}) {
                 if (file != null && file.refusal() != null) {
-                    parts.add(file.path() + ": " + file.refusal());
+                    problems.add(NetnsSource.Problem.malformed(file.path().toString(), 1, file.refusal()));
                 }
             }
             for (TcpTableParser p : new TcpTableParser[] {v4, v6}) {
                 if (p.malformed() > 0) {
-                    ProcFile file = p == v4 ? tcp : tcp6;
-                    parts.add(file.path() + ": " + p.firstProblem() + (p.malformed() > 1 ? " (" + p.malformed() + " lines refused)" : ""));
+                    problems.add(NetnsSource.Problem.malformed((p == v4 ? tcp : tcp6).path().toString(), p.malformed(), p.firstProblem()));
                 }
             }
             if (cut4) {
-                parts.add(tcp.path() + ": " + ScanErrors.CUT_AT_CAP);
+                problems.add(NetnsSource.Problem.cutAtCap(tcp.path().toString()));
             }
             if (cut6) {
-                parts.add(tcp6.path() + ": " + ScanErrors.CUT_AT_CAP);
+                problems.add(NetnsSource.Problem.cutAtCap(tcp6.path().toString()));
             }
-            return parts.isEmpty() ? null : String.join("; ", parts);
+            return problems;
         }
 
         private static boolean read(ProcFile file, TcpTableParser parser) throws ReaderException {

@@ -67,11 +67,17 @@ class ScanErrorsTest {
     }
 
     @Test
-    void theFileCutAtTheCapIsFoundInAReadersMessage() {
-        String m = "/p/1/net/tcp6: line 3: x; /p/1/net/tcp: " + ScanErrors.CUT_AT_CAP;
-        assertThat(ScanErrors.Where.cutIn(m).file()).isEqualTo("/p/1/net/tcp");
-        assertThat(ScanErrors.Where.cutIn("/p/1/net/tcp: " + ScanErrors.CUT_AT_CAP).file()).isEqualTo("/p/1/net/tcp");
-        assertThat(ScanErrors.Where.cutIn("/p/1/net/tcp6: line 3: x")).isEqualTo(ScanErrors.Where.UNKNOWN);
-        assertThat(ScanErrors.Where.namedIn("namespace key 7: reading failed")).isEqualTo(ScanErrors.Where.UNKNOWN);
+    void aReadersProblemsAreCountedEachAtItsFileTheCutOneAsOversized() {
+        ScanErrors errors = new ScanErrors();
+        errors.note(new NetnsSource.Reading<>(java.util.List.of(), java.util.List.of(
+                NetnsSource.Problem.malformed("/p/1/net/tcp6", 3, "line 3: x"),
+                NetnsSource.Problem.cutAtCap("/p/1/net/tcp"),
+                NetnsSource.Problem.malformed(null, 2, "short inet_diag message"))));
+        assertThat(errors.count(ScanErrors.Kind.MALFORMED)).isEqualTo(5);
+        assertThat(errors.count(ScanErrors.Kind.OVERSIZED)).isEqualTo(1);
+        assertThat(errors.details()).containsExactly(
+                new ScanErrors.Detail(ScanErrors.Kind.MALFORMED, "/p/1/net/tcp6", null, null, 3, "line 3: x"),
+                new ScanErrors.Detail(ScanErrors.Kind.OVERSIZED, "/p/1/net/tcp", null, null, 1, ScanErrors.CUT_AT_CAP),
+                new ScanErrors.Detail(ScanErrors.Kind.MALFORMED, null, null, null, 2, "short inet_diag message"));
     }
 }

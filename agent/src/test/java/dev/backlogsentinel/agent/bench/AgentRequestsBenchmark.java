@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.bench;
 
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.AuditLog;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
@@ -33,13 +34,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * ./mvnw -Pbench -pl agent -am verify -Dit.test=AgentRequestsBenchmark [-Dagent.before=/path/to/old/quarkus-run.jar]
- *        [-Dagent.phaseSeconds=120]
+ *        [-Dagent.phaseSeconds=120] [-Dagent.settleSeconds=20] [-Dbench.quick]
  * </pre>
  */
 class AgentRequestsBenchmark {
 
     static final String NODE = "bench-node";
-    static final Duration PHASE = Duration.ofSeconds(Long.getLong("agent.phaseSeconds", 120));
+    static final Duration PHASE = BenchmarkSizes.seconds("agent.phaseSeconds", 120, 5);
+    /** Start-up (informers' lists, the report's creation) is not steady state. */
+    static final Duration SETTLE = BenchmarkSizes.seconds("agent.settleSeconds", 20, 5);
 
     @Test
     void requestsOfOneAgent() throws Exception {
@@ -92,8 +95,7 @@ class AgentRequestsBenchmark {
             Process process = pb.start();
             try (NetnsApp app = NetnsApp.startEmpty(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
                 cgroup.add(app.pid());
-                // Start-up (informers' lists, the report's creation) is not steady state.
-                Thread.sleep(20_000);
+                Thread.sleep(SETTLE.toMillis());
                 phases.put("quiet", window(audit, user));
 
                 app.fill();
@@ -132,6 +134,7 @@ class AgentRequestsBenchmark {
         double minutes = PHASE.toSeconds() / 60.0;
         StringBuilder out = new StringBuilder(String.format(
                 "%n=== One agent's requests per minute (real kube-apiserver, audit log; %.0f s per phase) ===%n", PHASE.toSeconds() * 1.0));
+        out.append(BenchmarkSizes.banner());
         out.append(String.format("%-30s %-36s %10s %10s%n", "phase", "request", "before", "after"));
         Map<String, Map<String, Integer>> after = byVariant.get("after");
         Map<String, Map<String, Integer>> before = byVariant.getOrDefault("before", Map.of());

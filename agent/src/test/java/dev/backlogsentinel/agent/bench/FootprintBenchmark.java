@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.bench;
 
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.kernel.Family;
@@ -53,13 +54,13 @@ import java.util.concurrent.TimeUnit;
 @RootRequired
 class FootprintBenchmark {
 
-    static final int NAMESPACES = Integer.getInteger("footprint.namespaces", 100);
+    static final int NAMESPACES = BenchmarkSizes.count("footprint.namespaces", 100, 3);
     /** Connections, each two established sockets on the host. */
-    static final int CONNECTIONS = Integer.getInteger("footprint.connections", 20_000);
-    static final Duration WARM = Duration.ofSeconds(Long.getLong("footprint.warmSeconds", 90));
-    static final Duration CPU_WINDOW = Duration.ofSeconds(Long.getLong("footprint.cpuSeconds", 60));
+    static final int CONNECTIONS = BenchmarkSizes.count("footprint.connections", 20_000, 0);
+    static final Duration WARM = BenchmarkSizes.seconds("footprint.warmSeconds", 90, 5);
+    static final Duration CPU_WINDOW = BenchmarkSizes.seconds("footprint.cpuSeconds", 60, 5);
     /** Scans timed after the CPU window, one per scan interval (2 s). */
-    static final int SCAN_SAMPLES = Integer.getInteger("footprint.scanSamples", 20);
+    static final int SCAN_SAMPLES = BenchmarkSizes.count("footprint.scanSamples", 20, 3);
     static final String NODE = "footprint-node";
 
     record Figures(String variant, double rssMb, double rssAnonMb, double rssFileMb, double workingSetMb, double classes, double firstScanMs, Map<String, Double> nmtMb,
@@ -349,6 +350,7 @@ class FootprintBenchmark {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                 "%n=== Agent footprint, as the chart runs it: %d namespaces x 2 listeners, %d established host sockets ===%n",
                 NAMESPACES, 2 * CONNECTIONS));
+        out.append(BenchmarkSizes.banner());
         out.append(String.format(Locale.ROOT, "%-34s", ""));
         all.forEach(f -> out.append(String.format(Locale.ROOT, " %12s", f.variant())));
         out.append(all.size() > 1 ? String.format(Locale.ROOT, " %8s%n", "ratio") : "\n");

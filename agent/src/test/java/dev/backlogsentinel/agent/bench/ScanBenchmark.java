@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.bench;
 
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
@@ -25,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @RootRequired
 class ScanBenchmark {
 
-    static final int NAMESPACES = Integer.getInteger("bench.namespaces", 100);
-    static final int CONNECTIONS = Integer.getInteger("bench.connections", 18_000);
-    static final int ROUNDS = Integer.getInteger("bench.rounds", 15);
+    static final int NAMESPACES = BenchmarkSizes.count("bench.namespaces", 100, 3);
+    static final int CONNECTIONS = BenchmarkSizes.count("bench.connections", 18_000, 200);
+    static final int ROUNDS = BenchmarkSizes.count("bench.rounds", 15, 2);
 
     record Row(String what, double medianMs, double p90Ms) {
     }
@@ -100,6 +101,7 @@ class ScanBenchmark {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%nWhole-node scan: %d namespaces x 2 listeners (median of %d scans; ss: of 3 rounds)%n",
                 NAMESPACES, ROUNDS));
+        out.append(BenchmarkSizes.banner());
         out.append(String.format(Locale.ROOT, "%-36s %18s %18s %14s %14s%n", "", "0 host conns (ms)",
                 CONNECTIONS + " conns (ms)", "p90 busy (ms)", "vs netlink"));
         for (int i = 0; i < busy.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.bench;
 
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
@@ -67,7 +68,7 @@ import java.util.stream.IntStream;
  * prints figures, side by side with an earlier operator's when one is given.
  *
  * <pre>
- * ./mvnw -Pbench -pl operator -am verify [-Dscale.nodes=100,1000,5000] [-Dscale.renew=10s]
+ * ./mvnw -Pbench -pl operator -am verify [-Dscale.nodes=100,1000,5000] [-Dscale.renew=10s] [-Dscale.steadySeconds=60] [-Dscale.settleSeconds=15] [-Dbench.quick]
  *        [-Dscale.before=/path/to/an/earlier/operator/quarkus-run.jar]
  * </pre>
  */
@@ -76,7 +77,9 @@ class ScaleBenchmark {
     static final String OPERATOR_USER = "system:serviceaccount:backlog-sentinel:backlog-sentinel-operator";
     static final String BEFORE_USER = "system:serviceaccount:backlog-sentinel:operator-before";
     static final int BURST = 100;
-    static final Duration STEADY = Duration.ofSeconds(Long.getLong("scale.steadySeconds", 60));
+    static final Duration STEADY = BenchmarkSizes.seconds("scale.steadySeconds", 60, 10);
+    /** After start-up, before the steady window: the first renewals and resyncs are not steady state. */
+    static final Duration SETTLE = BenchmarkSizes.seconds("scale.settleSeconds", 15, 3);
     static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     /** What one run measured. */
@@ -87,7 +90,7 @@ class ScaleBenchmark {
 
     @Test
     void operatorAtScale() throws Exception {
-        List<Integer> sizes = Arrays.stream(System.getProperty("scale.nodes", "100,1000,5000").split(","))
+        List<Integer> sizes = Arrays.stream(BenchmarkSizes.text("scale.nodes", "100,1000,5000", "20").split(","))
                 .map(String::strip).map(Integer::parseInt).toList();
         String before = System.getProperty("scale.before", "");
         List<Figures> all = new ArrayList<>();
@@ -280,7 +283,7 @@ class ScaleBenchmark {
                 double startup = waitFor(() -> status.size() >= n, Duration.ofMinutes(10), process, memory) ? seconds(started) : -1;
                 System.out.printf("start-up: %d conditions in %.1f s%n", status.size(), startup);
 
-                Thread.sleep(15_000);
+                Thread.sleep(SETTLE.toMillis());
                 long mark = audit.mark();
                 long t0 = System.nanoTime();
                 long cpu0 = cpuTicks(process.pid());
@@ -447,6 +450,7 @@ class ScaleBenchmark {
 
     static void print(List<Figures> all) {
         StringBuilder out = new StringBuilder("\n=== Operator at scale (real kube-apiserver, simulated nodes; requests counted by its audit log) ===\n");
+        out.append(BenchmarkSizes.banner());
         Map<Integer, List<Figures>> byNodes = all.stream().collect(Collectors.groupingBy(Figures::nodes, TreeMap::new, Collectors.toList()));
         byNodes.forEach((n, runs) -> {
             Figures b = runs.stream().filter(f -> f.variant().equals("before")).findFirst().orElse(null);

@@ -64,8 +64,11 @@ class EndToEndIT {
             try (NetnsApp app = NetnsApp.start(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
                 cgroup.add(app.pid());
                 long filledAt = System.nanoTime();
-                apps.add(start("e2e-agent", agentJar, chart.agent().kubeconfig(), Map.of("NODE_NAME", NODE)));
-                apps.add(start("e2e-operator", Path.of("target/quarkus-app/quarkus-run.jar"), chart.operator().kubeconfig(), Map.of()));
+                // Each with the JVM options the chart gives it in its pod.
+                apps.add(start("e2e-agent", agentJar, chart.agent().kubeconfig(),
+                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
+                apps.add(start("e2e-operator", Path.of("target/quarkus-app/quarkus-run.jar"), chart.operator().kubeconfig(),
+                        Map.of("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts())));
 
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                     alive(apps);

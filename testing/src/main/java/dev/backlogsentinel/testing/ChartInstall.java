@@ -1,10 +1,14 @@
 package dev.backlogsentinel.testing;
 
 import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -43,8 +47,13 @@ public final class ChartInstall {
             ClusterRoleBinding.class, Role.class, RoleBinding.class);
     private static final Map<TestApiServer, Installed> INSTALLED = new IdentityHashMap<>();
 
-    /** The identities the chart grants, on one server. */
-    public record Installed(Identity agent, Identity operator, List<HasMetadata> rbac) {
+    /**
+     * The identities the chart grants, on one server, and the JVM options its DaemonSet and
+     * Deployment give the agent and the operator (JAVA_TOOL_OPTIONS), so that a packaged app runs
+     * with the heap, collector and compiler it gets in a pod.
+     */
+    public record Installed(Identity agent, Identity operator, List<HasMetadata> rbac, String agentJavaOpts,
+            String operatorJavaOpts) {
     }
 
     private ChartInstall() {
@@ -62,7 +71,8 @@ public final class ChartInstall {
             for (CustomResourceDefinition crd : crds()) {
                 admin.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(NonDeletingOperation::update);
             }
-            List<HasMetadata> rbac = rbac();
+            List<HasMetadata> rendered = render(chart());
+            List<HasMetadata> rbac = rbac(rendered);
             for (HasMetadata object : rbac) {
                 admin.resource(object).createOr(NonDeletingOperation::update);
             }
@@ -74,7 +84,7 @@ public final class ChartInstall {
                                 30, TimeUnit.SECONDS);
             }
             return new Installed(identity(server, admin, AGENT_SERVICE_ACCOUNT), identity(server, admin, OPERATOR_SERVICE_ACCOUNT),
-                    rbac);
+                    rbac, javaToolOptions(rendered, DaemonSet.class), javaToolOptions(rendered, Deployment.class));
         }
     }
 
@@ -119,8 +129,12 @@ public final class ChartInstall {
 
     /** The ServiceAccounts, Roles, ClusterRoles and bindings the chart renders with its default values. */
     public static List<HasMetadata> rbac() {
+        return rbac(render(chart()));
+    }
+
+    private static List<HasMetadata> rbac(List<HasMetadata> rendered) {
         List<HasMetadata> objects = new ArrayList<>();
-        for (HasMetadata item : render(chart())) {
+        for (HasMetadata item : rendered) {
             if (RBAC.contains(item.getClass())) {
                 if (item.getMetadata().getNamespace() == null) {
                     // helm template leaves the release namespace implicit, as `helm install -n` would fill it.
@@ -131,6 +145,18 @@ public final class ChartInstall {
             }
         }
         return objects;
+    }
+
+    /** JAVA_TOOL_OPTIONS of the one workload of this kind the chart renders (its DaemonSet: the agent; its Deployment: the operator). */
+    private static String javaToolOptions(List<HasMetadata> rendered, Class<? extends HasMetadata> kind) {
+        List<PodTemplateSpec> templates = rendered.stream().filter(kind::isInstance)
+                .map(o -> o instanceof DaemonSet d ? d.getSpec().getTemplate() : ((Deployment) o).getSpec().getTemplate()).toList();
+        if (templates.size() != 1) {
+            throw new IllegalStateException("the chart renders " + templates.size() + " " + kind.getSimpleName() + "s, not one");
+        }
+        return templates.getFirst().getSpec().getContainers().getFirst().getEnv().stream()
+                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).map(EnvVar::getValue).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the chart's " + kind.getSimpleName() + " sets no JAVA_TOOL_OPTIONS"));
     }
 
     /**

@@ -27,7 +27,8 @@ class ClusterModeIT {
         try (Stage stage = new Stage(); NetnsFixture netns = NetnsFixture.create()) {
             netns.fill(Family.IPv4, 7117, 16, 30);
             agent = PackagedApp.of("agent", Path.of("target/quarkus-app/quarkus-run.jar"))
-                    .kubeconfig(stage.chart().agent().kubeconfig()).env("NODE_NAME", "dev-node").start();
+                    .kubeconfig(stage.chart().agent().kubeconfig()).env("NODE_NAME", "dev-node")
+                    .env("JAVA_TOOL_OPTIONS", stage.chart().agentJavaOpts()).start();
             PackagedApp running = agent;
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 assertThat(running.isAlive()).as("agent exited; log:%n%s", running.logText()).isTrue();

@@ -1,14 +1,11 @@
 package dev.backlogsentinel.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -84,7 +81,7 @@ public final class ChartInstall {
                                 30, TimeUnit.SECONDS);
             }
             return new Installed(identity(server, admin, AGENT_SERVICE_ACCOUNT), identity(server, admin, OPERATOR_SERVICE_ACCOUNT),
-                    rbac, javaToolOptions(rendered, DaemonSet.class), javaToolOptions(rendered, Deployment.class));
+                    rbac, javaToolOptions(rendered, "DaemonSet"), javaToolOptions(rendered, "Deployment"));
         }
     }
 
@@ -147,16 +144,23 @@ public final class ChartInstall {
         return objects;
     }
 
-    /** JAVA_TOOL_OPTIONS of the one workload of this kind the chart renders (its DaemonSet: the agent; its Deployment: the operator). */
-    private static String javaToolOptions(List<HasMetadata> rendered, Class<? extends HasMetadata> kind) {
-        List<PodTemplateSpec> templates = rendered.stream().filter(kind::isInstance)
-                .map(o -> o instanceof DaemonSet d ? d.getSpec().getTemplate() : ((Deployment) o).getSpec().getTemplate()).toList();
-        if (templates.size() != 1) {
-            throw new IllegalStateException("the chart renders " + templates.size() + " " + kind.getSimpleName() + "s, not one");
+    /**
+     * JAVA_TOOL_OPTIONS of the one workload of this kind the chart renders (its DaemonSet: the
+     * agent; its Deployment: the operator). Read as a tree by kind, not by model class: under a
+     * Quarkus test the rendered objects and this class may come from different class loaders.
+     */
+    private static String javaToolOptions(List<HasMetadata> rendered, String kind) {
+        List<JsonNode> workloads = rendered.stream().filter(o -> kind.equals(o.getKind()))
+                .map(o -> (JsonNode) Serialization.jsonMapper().valueToTree(o)).toList();
+        if (workloads.size() != 1) {
+            throw new IllegalStateException("the chart renders " + workloads.size() + " " + kind + "s, not one");
         }
-        return templates.getFirst().getSpec().getContainers().getFirst().getEnv().stream()
-                .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).map(EnvVar::getValue).findFirst()
-                .orElseThrow(() -> new IllegalStateException("the chart's " + kind.getSimpleName() + " sets no JAVA_TOOL_OPTIONS"));
+        for (JsonNode env : workloads.getFirst().path("spec").path("template").path("spec").path("containers").path(0).path("env")) {
+            if (env.path("name").asText().equals("JAVA_TOOL_OPTIONS")) {
+                return env.path("value").asText();
+            }
+        }
+        throw new IllegalStateException("the chart's " + kind + " sets no JAVA_TOOL_OPTIONS");
     }
 
     /**

@@ -201,7 +201,8 @@ class NodePressureAndEventsTest {
         long silentAt = System.nanoTime();
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(cluster.pressure("n9").getStatus()).isEqualTo("Unknown"));
         assertThat(Duration.ofNanos(System.nanoTime() - silentAt)).as("within a second or two of the grace").isLessThan(Duration.ofSeconds(10));
-        assertThat(cluster.events("default", "n9", "BacklogAgentNotReporting")).hasSize(1);
+        // The event is written after the condition, so it may land a moment later.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.events("default", "n9", "BacklogAgentNotReporting")).hasSize(1));
     }
 
     static double metric(String body, String series) {

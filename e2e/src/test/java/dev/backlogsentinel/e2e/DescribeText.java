@@ -1,4 +1,4 @@
-package dev.backlogsentinel.operator;
+package dev.backlogsentinel.e2e;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.backlogsentinel.operator;
+package dev.backlogsentinel.e2e;
 
+import dev.backlogsentinel.operator.Cluster;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.NetnsApp;
 import dev.backlogsentinel.testing.NetnsNodeServer;
@@ -46,7 +47,9 @@ class EndToEndIT {
     void aFullQueueOnARealKernelShowsInKubectlDescribeAndSoDoesItsRecovery() throws Exception {
         assertThat(System.getProperty("user.name")).as("root: network namespaces and cgroups").isEqualTo("root");
         Path agentJar = Path.of("../agent/target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
-        assertThat(agentJar).as("the packaged agent (build the agent module first)").exists();
+        Path operatorJar = Path.of("../operator/target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
+        assertThat(agentJar).as("the packaged agent (this module depends on it, so the reactor builds it first)").exists();
+        assertThat(operatorJar).as("the packaged operator").exists();
         TestApiServer server = TestApiServer.shared();
         ChartInstall.Installed chart = ChartInstall.on(server);
         int rounds = Integer.getInteger("e2e.rounds", 0);
@@ -67,7 +70,7 @@ class EndToEndIT {
                 // Each with the JVM options the chart gives it in its pod.
                 apps.add(start("e2e-agent", agentJar, chart.agent().kubeconfig(),
                         Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
-                apps.add(start("e2e-operator", Path.of("target/quarkus-app/quarkus-run.jar"), chart.operator().kubeconfig(),
+                apps.add(start("e2e-operator", operatorJar, chart.operator().kubeconfig(),
                         Map.of("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts())));
 
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -194,7 +197,7 @@ class EndToEndIT {
         Matcher block = Pattern.compile("```text\\n(\\$ kubectl describe node .*?)```", Pattern.DOTALL).matcher(readme);
         assertThat(block.find()).as("README has a ```text block starting with $ kubectl describe node").isTrue();
         assertThat(DescribeText.normalise(block.group(1)))
-                .as("README's kubectl describe sample is this test's output: copy operator/target/describe-example.txt into it")
+                .as("README's kubectl describe sample is this test's output: copy e2e/target/describe-example.txt into it")
                 .isEqualTo(DescribeText.normalise(excerpt));
     }
 

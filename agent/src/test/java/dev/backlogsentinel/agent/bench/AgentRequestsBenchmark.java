@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
 class AgentRequestsBenchmark {
 
     static final String NODE = "bench-node";
-    static final Duration PHASE = BenchmarkSizes.seconds("agent.phaseSeconds", 120, 5);
+    static final Duration PHASE = BenchmarkSizes.seconds("agent.phaseSeconds", 120, 4);
     /** Start-up (informers' lists, the report's creation) is not steady state. */
-    static final Duration SETTLE = BenchmarkSizes.seconds("agent.settleSeconds", 20, 5);
+    static final Duration SETTLE = BenchmarkSizes.seconds("agent.settleSeconds", 20, 3);
 
     @Test
     void requestsOfOneAgent() throws Exception {

@@ -57,10 +57,10 @@ class FootprintBenchmark {
     static final int NAMESPACES = BenchmarkSizes.count("footprint.namespaces", 100, 3);
     /** Connections, each two established sockets on the host. */
     static final int CONNECTIONS = BenchmarkSizes.count("footprint.connections", 20_000, 0);
-    static final Duration WARM = BenchmarkSizes.seconds("footprint.warmSeconds", 90, 5);
-    static final Duration CPU_WINDOW = BenchmarkSizes.seconds("footprint.cpuSeconds", 60, 5);
+    static final Duration WARM = BenchmarkSizes.seconds("footprint.warmSeconds", 90, 3);
+    static final Duration CPU_WINDOW = BenchmarkSizes.seconds("footprint.cpuSeconds", 60, 3);
     /** Scans timed after the CPU window, one per scan interval (2 s). */
-    static final int SCAN_SAMPLES = BenchmarkSizes.count("footprint.scanSamples", 20, 3);
+    static final int SCAN_SAMPLES = BenchmarkSizes.count("footprint.scanSamples", 20, 2);
     static final String NODE = "footprint-node";
 
     record Figures(String variant, double rssMb, double rssAnonMb, double rssFileMb, double workingSetMb, double classes, double firstScanMs, Map<String, Double> nmtMb,

@@ -160,7 +160,8 @@ public final class TestApiServer implements AutoCloseable {
                 .orElse(System.getProperty("user.home") + "/" + KubeAPIServerConfigBuilder.DIRECTORY_NAME));
     }
 
-    static String version() {
+    /** The Kubernetes version of the binaries the tests run (KUBE_API_TEST_API_SERVER_VERSION, else 1.20.2). */
+    public static String version() {
         return Optional.ofNullable(System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_API_SERVER_VERSION))
                 .filter(v -> !v.isBlank()).orElse(DEFAULT_VERSION);
     }

@@ -1,7 +1,7 @@
 package dev.backlogsentinel.agent.bench;
 
-import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.AuditLog;
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.NetnsApp;

@@ -1,10 +1,10 @@
 package dev.backlogsentinel.agent.bench;
 
-import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.MemoryCgroup;

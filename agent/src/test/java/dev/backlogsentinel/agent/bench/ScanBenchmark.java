@@ -1,6 +1,5 @@
 package dev.backlogsentinel.agent.bench;
 
-import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
@@ -8,6 +7,7 @@ import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.scan.NodeScan;
 import dev.backlogsentinel.agent.scan.NodeScanner;
 import dev.backlogsentinel.agent.kernel.ReaderChoice;
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

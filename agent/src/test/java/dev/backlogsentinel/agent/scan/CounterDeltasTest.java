@@ -4,11 +4,13 @@ import dev.backlogsentinel.agent.ProcfsLines;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.agent.procfs.CountersFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +30,7 @@ class CounterDeltasTest {
     Path dir;
 
     private TrackedNetns tracked(FakeProcRoot proc) throws Exception {
-        NetnsSources sources = new NetnsSources(dev.backlogsentinel.agent.kernel.ReaderChoice.PROCFS, null, proc.procfs(), dir, 1 << 20);
+        NetnsSources sources = new NetnsSources(ReaderChoice.PROCFS, null, proc.procfs(), dir, 1 << 20);
         return new TrackedNetns(1, 4026530001L, sources.open(proc.netns(1, 100), new ScanErrors()),
                 CountersFiles.open(dir.resolve("100"), 1 << 20));
     }
@@ -78,7 +80,7 @@ class CounterDeltasTest {
     @Test
     void withoutCounterFilesTheCountersAreUnknownNeverZero() throws Exception {
         FakeProcRoot proc = new FakeProcRoot(dir).process(100, 10, ProcfsLines.LISTEN_80);
-        NetnsSources sources = new NetnsSources(dev.backlogsentinel.agent.kernel.ReaderChoice.PROCFS, null, proc.procfs(), dir, 1 << 20);
+        NetnsSources sources = new NetnsSources(ReaderChoice.PROCFS, null, proc.procfs(), dir, 1 << 20);
         try (TrackedNetns t = new TrackedNetns(1, null, sources.open(proc.netns(1, 100), new ScanErrors()), null)) {
             CounterDeltas.Counted c = new CounterDeltas(ScanCadence.COMMAND_LINE).read(t, IDLE, T0, new ScanErrors());
             assertThat(c.counters()).isNull();
@@ -93,7 +95,7 @@ class CounterDeltasTest {
         try (TrackedNetns t = tracked(proc)) {
             ScanErrors errors = new ScanErrors();
             deltas.read(t, IDLE, T0, errors);
-            java.nio.file.Files.writeString(dir.resolve("100/net/netstat"), FakeProcRoot.NETSTAT_HEADER + "TcpExt: 0 -1 1 0 0\n");
+            Files.writeString(dir.resolve("100/net/netstat"), FakeProcRoot.NETSTAT_HEADER + "TcpExt: 0 -1 1 0 0\n");
             CounterDeltas.Counted c = deltas.read(t, IDLE, T0.plusSeconds(2), errors);
             assertThat(c.counters()).as("a negative counter is not believed").isNull();
             assertThat(c.delta()).isNull();

@@ -1,6 +1,5 @@
 package dev.backlogsentinel.operator.bench;
 
-import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
@@ -12,6 +11,7 @@ import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.api.report.ReportTotals;
 import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.testing.AuditLog;
+import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.MemoryCgroup;
@@ -117,7 +117,7 @@ class ScaleBenchmark {
                 c.setMaxConcurrentRequestsPerHost(64);
             })) {
                 layOut(stage, n);
-                return measure(variant, jar, n, renew, server, stage, operator, audit);
+                return measure(variant, jar, n, renew, server, stage, operator, chart.operatorJavaOpts(), audit);
             }
         }
     }
@@ -223,9 +223,9 @@ class ScaleBenchmark {
         return l;
     }
 
+    /** @param javaOpts the chart's operator.javaOpts, as its Deployment passes them (JAVA_TOOL_OPTIONS) */
     Figures measure(String variant, Path jar, int n, Duration renew, TestApiServer server, KubernetesClient stage, Identity operator,
-            AuditLog audit) throws Exception {
-        String javaOpts = chartOperatorJavaOpts();
+            String javaOpts, AuditLog audit) throws Exception {
         // The chart's limit; -Dscale.limitMi raises it to see what the operator would take without one.
         long limit = Long.getLong("scale.limitMi", 384L) << 20;
         int port;
@@ -404,13 +404,6 @@ class ScaleBenchmark {
         }
         int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
-    /** The chart's operator.javaOpts, as its Deployment passes them (JAVA_TOOL_OPTIONS). */
-    @SuppressWarnings("unchecked")
-    static String chartOperatorJavaOpts() throws Exception {
-        Map<String, Object> values = Serialization.unmarshal(Files.readString(ChartInstall.chart().resolve("values.yaml")), Map.class);
-        return (String) ((Map<String, Object>) values.get("operator")).get("javaOpts");
     }
 
     /** Peak RSS (from /proc) and heap in use (from the operator's own metrics). */

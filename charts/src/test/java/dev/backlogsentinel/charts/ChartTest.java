@@ -114,14 +114,15 @@ class ChartTest {
     }
 
     @Test
-    void agentContainerIsLockedDownWithOnlyTheTwoCapabilitiesNetlinkNeeds() {
+    void agentContainerIsLockedDownWithOnlyTheCapabilitiesNetlinkAndSocketOwnersNeed() {
         Container c = defaults.agentContainer();
         SecurityContext sc = c.getSecurityContext();
         assertThat(sc.getPrivileged()).isFalse();
         assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
         assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
         assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("SYS_PTRACE", "SYS_ADMIN");
+        // SYS_PTRACE and SYS_ADMIN: enter namespaces (netlink); DAC_READ_SEARCH: list a non-root server's fds.
+        assertThat(sc.getCapabilities().getAdd()).containsExactlyInAnyOrder("SYS_PTRACE", "SYS_ADMIN", "DAC_READ_SEARCH");
         assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(defaults.agent().getSpec().getTemplate().getSpec().getSecurityContext().getSeccompProfile().getType())
                 .isEqualTo("RuntimeDefault");

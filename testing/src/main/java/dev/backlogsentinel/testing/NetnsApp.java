@@ -79,21 +79,38 @@ public final class NetnsApp implements AutoCloseable {
 
     /** A new namespace with loopback up, and the server in it, its queue filled by {@code connects}. */
     public static NetnsApp start(int port, int backlog, int connects) {
-        return start(port, backlog, connects, true);
+        return start(port, backlog, connects, true, null);
     }
 
     /** The same, its queue empty until told to {@link #fill()}. */
     public static NetnsApp startEmpty(int port, int backlog, int connects) {
-        return start(port, backlog, connects, false);
+        return start(port, backlog, connects, false, null);
     }
 
-    private static NetnsApp start(int port, int backlog, int connects, boolean full) {
+    /**
+     * The same as {@link #start}, the server running as this uid and gid (e.g. 65534, nobody), as most
+     * pods' servers do: its /proc/&lt;pid&gt;/fd is then that user's, which root may list only with
+     * CAP_DAC_READ_SEARCH.
+     */
+    public static NetnsApp startAs(int uid, int port, int backlog, int connects) {
+        return start(port, backlog, connects, true, uid);
+    }
+
+    private static NetnsApp start(int port, int backlog, int connects, boolean full, Integer uid) {
         String netns = "bs-app-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         run("ip", "netns", "add", netns);
         try {
             run("ip", "-n", netns, "link", "set", "lo", "up");
-            Process p = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-u", "-c", SCRIPT, Integer.toString(port),
-                    Integer.toString(backlog), Integer.toString(connects), full ? "full" : "empty").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", netns));
+            if (uid != null) {
+                // setpriv execs in place, so the pid stays the server's.
+                cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+            }
+            // Debian's python3 for another user: the python3 first on root's PATH may live where only root may go (pyenv).
+            String python = uid != null && java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+            cmd.addAll(List.of(python, "-u", "-c", SCRIPT, Integer.toString(port), Integer.toString(backlog),
+                    Integer.toString(connects), full ? "full" : "empty"));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             NetnsApp app = new NetnsApp(netns, p);
             app.expect("ready");
             return app;

@@ -3,8 +3,10 @@ package dev.backlogsentinel.agent.attribution;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,9 +17,11 @@ import java.util.Set;
 
 /**
  * Which processes hold which sockets, from their /proc/&lt;pid&gt;/fd links ({@code socket:[inode]}),
- * as {@code ss -p} finds them; and what those processes are. Reading another user's fd links needs
- * CAP_SYS_PTRACE; a process that cannot be read simply holds nothing here. This walks every fd of
- * every process given, so callers ask only for sockets they have not placed yet.
+ * as {@code ss -p} finds them; and what those processes are. Listing another user's fd directory
+ * ({@code dr-x------}, owned by the process's uid) needs CAP_DAC_READ_SEARCH even for root, and
+ * reading its links CAP_SYS_PTRACE: a directory that is refused is returned as such, so the caller
+ * can say why a socket has no owner. This walks every fd of every process given, so callers ask only
+ * for sockets they have not placed yet.
  */
 public final class SocketOwners {
 
@@ -32,8 +36,28 @@ public final class SocketOwners {
      *
      * @param holders the holders of each wanted socket found, lowest pid first
      * @param fds     how many fd links were read: the search's cost
+     * @param refused the processes whose fd directory we may not list, lowest pid first
      */
-    public record Found(Map<Long, List<SocketHolder>> holders, int fds) {
+    public record Found(Map<Long, List<SocketHolder>> holders, int fds, List<Refused> refused) {
+    }
+
+    /**
+     * A process whose fds could not be read: whatever it holds stays unknown.
+     *
+     * @param uid     the owner of its fd directory (the process's uid), or -1 when that could not be read
+     * @param listing true when listing the directory was refused (file permissions: another user's
+     *                needs CAP_DAC_READ_SEARCH), false when reading its links was (ptrace access)
+     */
+    public record Refused(int pid, Path fdDir, int uid, boolean listing) {
+
+        /** Why, in words, for the scan's errors. */
+        public String reason() {
+            String who = "pid " + pid + (uid >= 0 ? " (uid " + uid + ")" : "");
+            return listing
+                    ? "may not list the fds of " + who + ": another user's need CAP_DAC_READ_SEARCH"
+                    : "may not read the fd links of " + who + ": ptrace access refused (needs CAP_SYS_PTRACE, "
+                            + "and some processes refuse it even to root)";
+        }
     }
 
     /**
@@ -43,11 +67,15 @@ public final class SocketOwners {
     public Found find(Collection<Integer> pids, Set<Long> wanted) {
         Map<Long, List<SocketHolder>> found = new HashMap<>();
         if (wanted.isEmpty()) {
-            return new Found(found, 0);
+            return new Found(found, 0, List.of());
         }
         int read = 0;
+        List<Refused> refused = new ArrayList<>();
         for (int pid : pids.stream().sorted().toList()) {
-            try (DirectoryStream<Path> fds = Files.newDirectoryStream(procRoot.resolve(Integer.toString(pid)).resolve("fd"))) {
+            Path fdDir = procRoot.resolve(Integer.toString(pid)).resolve("fd");
+            boolean listed = false;
+            try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
+                listed = true;
                 for (Path fd : fds) {
                     read++;
                     long inode = socketInode(fd);
@@ -61,11 +89,21 @@ public final class SocketOwners {
                         }
                     }
                 }
-            } catch (IOException | SecurityException e) {
-                // Exited, or not ours to read without CAP_SYS_PTRACE: it holds nothing we can see.
+            } catch (AccessDeniedException e) {
+                refused.add(new Refused(pid, fdDir, ownerUid(fdDir), !listed));
+            } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+                // Exited (or its fds changed under us): it holds nothing we can see now.
             }
         }
-        return new Found(found, read);
+        return new Found(found, read, List.copyOf(refused));
+    }
+
+    private static int ownerUid(Path dir) {
+        try {
+            return (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The process's command, executable and whether it is a Go program; null when it has exited. */
@@ -127,12 +165,20 @@ public final class SocketOwners {
         }
     }
 
-    static long socketInode(Path fd) {
+    /**
+     * The socket an fd link names, or -1 for anything else.
+     *
+     * @throws AccessDeniedException when the link may not be read (no ptrace access to the process):
+     *                               none of its fds can be
+     */
+    static long socketInode(Path fd) throws AccessDeniedException {
         try {
             String target = Files.readSymbolicLink(fd).toString();
             if (target.startsWith("socket:[") && target.endsWith("]")) {
                 return Long.parseLong(target, 8, target.length() - 1, 10);
             }
+        } catch (AccessDeniedException e) {
+            throw e;
         } catch (IOException | NumberFormatException | UnsupportedOperationException | SecurityException e) {
             // A closed fd or not a socket.
         }

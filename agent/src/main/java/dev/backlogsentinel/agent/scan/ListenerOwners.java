@@ -5,6 +5,7 @@ import dev.backlogsentinel.agent.attribution.SocketHolder;
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.attribution.SocketOwners;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,10 @@ import java.util.function.IntFunction;
  * tens of thousands of connections) the next waits {@link #FULL_SEARCH_EVERY}, so a flapping
  * listener cannot make every scan pay for it. A socket no process shows (a kernel listener, a
  * process we may not read) is looked for again only among processes that are new since.
+ *
+ * <p>A process whose fds we may not list (another uid's, without CAP_DAC_READ_SEARCH) may hold any
+ * of the sockets left without an owner: every scan that shows such a socket counts that refusal as
+ * a {@code permission} error naming the fd directory, so a missing owner is never silent.
  */
 final class ListenerOwners {
 
@@ -32,6 +37,8 @@ final class ListenerOwners {
     private final Map<Long, SocketOwner> known = new HashMap<>();
     private final Set<Long> unplaced = new HashSet<>();
     private Set<Integer> searched = Set.of();
+    /** The processes whose fd directory was refused in a search, by pid, while they live. */
+    private final Map<Integer, SocketOwners.Refused> refused = new java.util.TreeMap<>();
     private final int cheapSearchFds;
     private List<Integer> lastPids = List.of();
     private Instant lastFullSearch;
@@ -48,13 +55,27 @@ final class ListenerOwners {
 
     /**
      * @param attribution the cgroup facts of a process of this namespace (for its container), or null
+     * @param errors      where a refused fd directory is counted, while a socket has no owner
+     * @param where       this namespace, for those errors
      */
     void refresh(List<ListenerSample> listeners, List<Integer> pids, Instant now, SocketOwners owners,
-            IntFunction<ProcessAttribution> attribution) {
+            IntFunction<ProcessAttribution> attribution, ScanErrors errors, ScanErrors.Where where) {
         if (unchanged(listeners, pids)) {
             // The common case, every scan: the same sockets, all placed, the same processes.
             return;
         }
+        search(listeners, pids, now, owners, attribution);
+        if (!unplaced.isEmpty()) {
+            for (SocketOwners.Refused r : refused.values()) {
+                errors.add(ScanErrors.Kind.PERMISSION, where.withFile(r.fdDir()), r.reason() + "; "
+                        + (unplaced.size() == 1 ? "1 listening socket" : unplaced.size() + " listening sockets")
+                        + " of this namespace may be its and show no process");
+            }
+        }
+    }
+
+    private void search(List<ListenerSample> listeners, List<Integer> pids, Instant now, SocketOwners owners,
+            IntFunction<ProcessAttribution> attribution) {
         lastPids = pids;
         Set<Long> live = new HashSet<>();
         for (ListenerSample s : listeners) {
@@ -65,6 +86,7 @@ final class ListenerOwners {
         Set<Integer> present = new HashSet<>(pids);
         known.entrySet().removeIf(e -> !live.contains(e.getKey()) || !present.contains(e.getValue().pid()));
         unplaced.retainAll(live);
+        refused.keySet().retainAll(present);
 
         Set<Long> wanted = new HashSet<>(live);
         wanted.removeAll(known.keySet());
@@ -74,6 +96,7 @@ final class ListenerOwners {
         if (!wanted.isEmpty() && fullDue) {
             wanted.addAll(unplaced);
             SocketOwners.Found found = owners.find(pids, wanted);
+            refused.clear();
             place(found, wanted, owners, attribution);
             searched = present;
             lastFullSearch = now;
@@ -94,6 +117,9 @@ final class ListenerOwners {
 
     private void place(SocketOwners.Found found, Set<Long> lookedFor, SocketOwners owners,
             IntFunction<ProcessAttribution> attribution) {
+        for (SocketOwners.Refused r : found.refused()) {
+            refused.put(r.pid(), r);
+        }
         for (long inode : lookedFor) {
             List<SocketHolder> holders = found.holders().get(inode);
             if (holders == null || holders.isEmpty()) {

@@ -112,7 +112,7 @@ public final class NodeScanner implements AutoCloseable {
             t.attribution = cgroups.attribute(t.key == ownKey, t.pids, errors, namespaces::pids);
         }
         if (scans > 1 || cadence.ownersAtFirstScan()) {
-            t.owners.refresh(listeners, t.pids, at, socketOwners, cgroups::of);
+            t.owners.refresh(listeners, t.pids, at, socketOwners, cgroups::of, errors, t.where());
         }
         List<ListenerFinding> findings = new ArrayList<>(listeners.size());
         for (ListenerSample s : listeners) {

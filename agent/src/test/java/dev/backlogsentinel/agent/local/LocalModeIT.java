@@ -36,20 +36,27 @@ import static org.awaitility.Awaitility.await;
 class LocalModeIT {
 
     static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    /** nobody: the uid of a server that, like most pods' servers, does not run as root. */
+    static final int NON_ROOT = 65534;
     static NetnsFixture netns;
     static NetnsApp app;
+    static NetnsApp nonRootApp;
 
     @BeforeAll
     static void fill() throws Exception {
         assertThat(JAR).as("run after package").exists();
         netns = NetnsFixture.withFullQueues();
         app = NetnsApp.start(7070, 8, 12);
+        nonRootApp = NetnsApp.startAs(NON_ROOT, 7071, 8, 12);
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
         if (app != null) {
             app.close();
+        }
+        if (nonRootApp != null) {
+            nonRootApp.close();
         }
         if (netns != null) {
             netns.close();
@@ -58,6 +65,10 @@ class LocalModeIT {
 
     /** The app's namespace in a JSON document, by the pid that holds it. */
     static JsonNode appNamespace(JsonNode doc) {
+        return namespaceOf(doc, app);
+    }
+
+    static JsonNode namespaceOf(JsonNode doc, NetnsApp app) {
         for (JsonNode ns : doc.get("namespaces")) {
             for (JsonNode pid : ns.get("pids")) {
                 if (pid.asLong() == app.pid()) {
@@ -66,6 +77,28 @@ class LocalModeIT {
             }
         }
         throw new AssertionError("no namespace with pid " + app.pid() + " in " + doc);
+    }
+
+    /**
+     * setpriv arguments that run the agent as its pod runs it: uid 0, with only the capabilities the
+     * chart's DaemonSet adds (read from what real Helm renders), less any named here.
+     */
+    static List<String> asTheChartRunsIt(String... withheld) {
+        List<String> caps = chartCapabilities().stream().filter(c -> !List.of(withheld).contains(c)).toList();
+        String set = "-all" + caps.stream().map(c -> ",+" + c.toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.joining());
+        // For uid 0 the kernel grants at exec whatever the bounding set holds, and nothing more.
+        return List.of("setpriv", "--inh-caps=-all", "--bounding-set=" + set, "--");
+    }
+
+    static List<String> chartCapabilities() {
+        io.fabric8.kubernetes.api.model.apps.DaemonSet ds = dev.backlogsentinel.testing.ChartInstall.render(
+                dev.backlogsentinel.testing.ChartInstall.chart()).stream()
+                .filter(io.fabric8.kubernetes.api.model.apps.DaemonSet.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.apps.DaemonSet.class::cast).findFirst().orElseThrow();
+        var sc = ds.getSpec().getTemplate().getSpec().getContainers().getFirst().getSecurityContext();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getRunAsUser()).isZero();
+        return sc.getCapabilities().getAdd();
     }
 
     record Run(int exit, String stdout, String stderr) {
@@ -141,6 +174,52 @@ class LocalModeIT {
         Run table = agent(List.of(), "--once");
         assertThat(table.exit()).isZero();
         assertThat(table.stdout()).contains("PROCESS").contains("python3(" + app.pid() + ")");
+    }
+
+    @Test
+    void asTheChartRunsItTheHolderOfANonRootServerIsNamed() throws Exception {
+        Run run = agent(asTheChartRunsIt(), "--once", "--output", "json");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(run.stdout());
+        assertThat(doc.get("reader").asText()).isEqualTo("netlink");
+        JsonNode held = listener(namespaceOf(doc, nonRootApp), 7071);
+        assertThat(held.get("depth").asInt()).isEqualTo(9);
+        assertThat(held.get("limit").asInt()).isEqualTo(8);
+        assertThat(held.get("process").isNull()).as("who holds a uid %d server's socket: %s", NON_ROOT, held).isFalse();
+        assertThat(held.get("process").get("pid").asLong()).isEqualTo(nonRootApp.pid());
+        assertThat(held.get("process").get("command").asText()).isEqualTo("python3");
+        String fdDir = "/proc/" + nonRootApp.pid() + "/fd";
+        for (JsonNode d : doc.get("errorDetails")) {
+            assertThat(d.get("file").asText()).as("nothing of the server refused: %s", d).isNotEqualTo(fdDir);
+        }
+    }
+
+    @Test
+    void withoutDacReadSearchAMissingHolderIsARefusalNamedInTheErrors() throws Exception {
+        Run run = agent(asTheChartRunsIt("DAC_READ_SEARCH"), "--once", "--output", "json");
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(run.stdout());
+        JsonNode ns = namespaceOf(doc, nonRootApp);
+        JsonNode held = listener(ns, 7071);
+        assertThat(held.get("depth").asInt()).as("depth and limit need no fd").isEqualTo(9);
+        assertThat(held.get("process").isNull()).as("a uid %d server's fds may not be listed", NON_ROOT).isTrue();
+        assertThat(doc.get("errors").get("permission").asInt()).isPositive();
+        String fdDir = "/proc/" + nonRootApp.pid() + "/fd";
+        JsonNode detail = null;
+        for (JsonNode d : doc.get("errorDetails")) {
+            if (fdDir.equals(d.get("file").asText())) {
+                detail = d;
+            }
+        }
+        assertThat(detail).as("a detail naming %s in %s", fdDir, doc.get("errorDetails")).isNotNull();
+        assertThat(detail.get("kind").asText()).isEqualTo("permission");
+        assertThat(detail.get("key").asLong()).isEqualTo(ns.get("key").asLong());
+        assertThat(detail.get("message").asText()).contains("uid " + NON_ROOT).contains("CAP_DAC_READ_SEARCH")
+                .contains("listening socket");
+        assertThat(run.stderr()).doesNotContain("Exception");
+
+        Run table = agent(asTheChartRunsIt("DAC_READ_SEARCH"), "--once");
+        assertThat(table.stdout()).contains("scan errors:").contains("permission");
     }
 
     @Test

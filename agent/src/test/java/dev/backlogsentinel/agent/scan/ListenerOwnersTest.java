@@ -5,6 +5,7 @@ import dev.backlogsentinel.agent.attribution.SocketOwners;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
+import dev.backlogsentinel.agent.kernel.ScanErrors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +56,7 @@ class ListenerOwnersTest {
         process(42, "nginx", 9001);
         ListenerOwners owners = new ListenerOwners();
         owners.refresh(List.of(listener(80, 9001), listener(443, 9002)), List.of(42, 41, 40), T0, new SocketOwners(root),
-                ListenerOwnersTest::pod);
+                ListenerOwnersTest::pod, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(40);
         assertThat(owners.of(9001).pids()).containsExactly(40, 41, 42);
         assertThat(owners.of(9001).label()).isEqualTo("nginx(40)+2");
@@ -71,11 +72,11 @@ class ListenerOwnersTest {
         process(40, "redis-server", 9001);
         ListenerOwners owners = new ListenerOwners();
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(6379, 9001)), List.of(40), T0, search, p -> null);
+        owners.refresh(List.of(listener(6379, 9001)), List.of(40), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(40);
         // Its fd links gone: a search now would place nothing, so the answer can only be the cached one.
         deleteFds(40);
-        owners.refresh(List.of(listener(6379, 9001)), List.of(40, 77), T0.plusSeconds(60), search, p -> null);
+        owners.refresh(List.of(listener(6379, 9001)), List.of(40, 77), T0.plusSeconds(60), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(40);
     }
 
@@ -85,12 +86,12 @@ class ListenerOwnersTest {
         process(50, "gunicorn", 9001);
         ListenerOwners owners = new ListenerOwners(0);
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(8000, 9001)), List.of(40, 50), T0, search, p -> null);
+        owners.refresh(List.of(listener(8000, 9001)), List.of(40, 50), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(40);
         deleteFds(40);
-        owners.refresh(List.of(listener(8000, 9001)), List.of(50), T0.plusSeconds(5), search, p -> null);
+        owners.refresh(List.of(listener(8000, 9001)), List.of(50), T0.plusSeconds(5), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001)).as("a full search is not due yet: unknown rather than wrong").isNull();
-        owners.refresh(List.of(listener(8000, 9001)), List.of(50), T0.plusSeconds(31), search, p -> null);
+        owners.refresh(List.of(listener(8000, 9001)), List.of(50), T0.plusSeconds(31), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(50);
         assertThat(owners.of(9001).pids()).containsExactly(50);
     }
@@ -100,11 +101,11 @@ class ListenerOwnersTest {
         process(40, "node");
         ListenerOwners owners = new ListenerOwners();
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(3000, 9001)), List.of(40), T0, search, p -> null);
+        owners.refresh(List.of(listener(3000, 9001)), List.of(40), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001)).isNull();
         // A new process appears holding it: found at once, no full search needed (none is due).
         process(60, "node", 9001);
-        owners.refresh(List.of(listener(3000, 9001)), List.of(40, 60), T0.plusSeconds(2), search, p -> null);
+        owners.refresh(List.of(listener(3000, 9001)), List.of(40, 60), T0.plusSeconds(2), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001).pid()).isEqualTo(60);
         assertThat(owners.of(9001).command()).isEqualTo("node");
     }
@@ -114,10 +115,10 @@ class ListenerOwnersTest {
         process(40, "java", 9001, 9002);
         ListenerOwners owners = new ListenerOwners(0);
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(8080, 9001)), List.of(40), T0, search, p -> null);
-        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(10), search, p -> null);
+        owners.refresh(List.of(listener(8080, 9001)), List.of(40), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
+        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(10), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9002)).isNull();
-        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(30), search, p -> null);
+        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(30), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9002).pid()).isEqualTo(40);
     }
 
@@ -126,8 +127,8 @@ class ListenerOwnersTest {
         process(40, "java", 9001, 9002);
         ListenerOwners owners = new ListenerOwners();
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(8080, 9001)), List.of(40), T0, search, p -> null);
-        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(2), search, p -> null);
+        owners.refresh(List.of(listener(8080, 9001)), List.of(40), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
+        owners.refresh(List.of(listener(8080, 9001), listener(8443, 9002)), List.of(40), T0.plusSeconds(2), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9002).pid()).isEqualTo(40);
     }
 
@@ -136,8 +137,8 @@ class ListenerOwnersTest {
         process(40, "envoy", 9001);
         ListenerOwners owners = new ListenerOwners();
         SocketOwners search = new SocketOwners(root);
-        owners.refresh(List.of(listener(10000, 9001)), List.of(40), T0, search, p -> null);
-        owners.refresh(List.of(), List.of(40), T0.plusSeconds(2), search, p -> null);
+        owners.refresh(List.of(listener(10000, 9001)), List.of(40), T0, search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
+        owners.refresh(List.of(), List.of(40), T0.plusSeconds(2), search, p -> null, new ScanErrors(), ScanErrors.Where.UNKNOWN);
         assertThat(owners.of(9001)).isNull();
     }
 

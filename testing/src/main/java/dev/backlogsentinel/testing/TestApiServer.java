@@ -2,14 +2,18 @@ package dev.backlogsentinel.testing;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubeapitest.cert.CertManager;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
@@ -65,6 +69,7 @@ public final class TestApiServer implements AutoCloseable {
                 "--endpoint-reconciler-type", "none",
                 "--event-ttl", eventTtl.toSeconds() + "s"));
         flags.addAll(extraFlags);
+        makeCertificates(dir);
         this.server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(dir.toString()).withApiServerVersion(version).withOfflineMode(true)
                 .withUpdateKubeConfig(false).withApiServerFlags(flags).withStartupTimeout((int) STARTUP_TIMEOUT.toMillis()).build());
@@ -101,6 +106,37 @@ public final class TestApiServer implements AutoCloseable {
             this.url = m.group(1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Makes kube-api-test's certificates (apiserver.{key,crt}, client.{key,crt}) in {@code dir} unless
+     * they are there, under a lock that holds across JVMs. kube-api-test's own lock holds only inside
+     * one JVM: test JVMs started side by side on a machine without these files each wrote a key of
+     * their own, and a server that had started signed ServiceAccount tokens with one key and checked
+     * them with another (401). With the files made here first, its own check finds them.
+     *
+     * @return true when this call made them
+     */
+    static synchronized boolean makeCertificates(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel lockFile = FileChannel.open(dir.resolve(".certificates.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+                List<Path> files = List.of(CertManager.API_SERVER_KEY_NAME, CertManager.API_SERVER_CERT_NAME,
+                        CertManager.CLIENT_KEY_NAME, CertManager.CLIENT_CERT_NAME).stream().map(dir::resolve).toList();
+                if (files.stream().allMatch(Files::isRegularFile)) {
+                    return false;
+                }
+                // A set left half-written by a JVM that died holding the lock is made anew, whole.
+                for (Path f : files) {
+                    Files.deleteIfExists(f);
+                }
+                new CertManager(dir.toString()).createCertificatesIfNeeded();
+                return true;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the test API server's certificates in " + dir, e);
         }
     }
 

@@ -59,6 +59,16 @@ class OperatorOutsideClusterIT {
                     .containsPattern("(?m)^backlog_operator_policy_status_patches_total [1-9]");
             assertThat(operator.logText()).as("no reconcile failed, no request was forbidden")
                     .doesNotContain("Forbidden").doesNotContain("Error during event processing").doesNotContain("Failure executing");
+
+            // A leader that stops gives the Lease up, so the other replica need not wait out its 15 s.
+            String holder = leader.getSpec().getHolderIdentity();
+            PackagedApp stopped = operator;
+            operator = null;
+            assertThat(stopped.stop()).as("stops on SIGTERM within 20 s").isTrue();
+            Lease released = admin.leases().inNamespace("backlog-sentinel").withName("backlog-sentinel-operator").get();
+            assertThat(released.getSpec().getHolderIdentity()).as("released by %s on shutdown; log:%n%s", holder, stopped.logText()).isNull();
+            assertThat(released.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
+            assertThat(released.getSpec().getLeaseTransitions()).isEqualTo(leader.getSpec().getLeaseTransitions());
         } finally {
             if (operator != null) {
                 // A hang leaves target/operator-jstack.txt, what it was waiting for.

@@ -1,0 +1,64 @@
+package dev.backlogsentinel.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The install steps as the README writes them, read from the README itself, so that the real-node
+ * test runs what a user would copy: the `helm install` line and the first BacklogPolicy.
+ *
+ * @param release       the release name of the README's `helm install`
+ * @param chart         its chart path, relative to the repository
+ * @param namespace     its --namespace
+ * @param createNamespace whether it says --create-namespace
+ * @param policyYaml    the README's first BacklogPolicy, as a user would `kubectl apply -f` it
+ */
+record ReadmeSteps(String release, String chart, String namespace, boolean createNamespace, String policyYaml) {
+
+    private static final Pattern HELM_INSTALL = Pattern.compile("(?m)^helm install (.+?)\\s*$");
+    private static final Pattern YAML_BLOCK = Pattern.compile("(?s)```yaml\\n(.*?)```");
+
+    static ReadmeSteps read(Path readme) {
+        String text;
+        try {
+            text = Files.readString(readme);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Matcher install = HELM_INSTALL.matcher(text);
+        if (!install.find()) {
+            throw new IllegalStateException("no `helm install` line in " + readme);
+        }
+        List<String> words = new ArrayList<>(List.of(install.group(1).split("\\s+")));
+        String release = words.removeFirst();
+        String chart = words.removeFirst();
+        String namespace = null;
+        boolean create = false;
+        while (!words.isEmpty()) {
+            String w = words.removeFirst();
+            switch (w) {
+                case "--namespace", "-n" -> namespace = words.removeFirst();
+                case "--create-namespace" -> create = true;
+                default -> throw new IllegalStateException("the README's helm install has an option this test does not "
+                        + "know how to run: " + w);
+            }
+        }
+        String policy = null;
+        Matcher yaml = YAML_BLOCK.matcher(text);
+        while (yaml.find() && policy == null) {
+            if (yaml.group(1).contains("kind: BacklogPolicy") && !yaml.group(1).contains("status:")) {
+                policy = yaml.group(1);
+            }
+        }
+        if (namespace == null || policy == null) {
+            throw new IllegalStateException("the README's install steps lack a --namespace or a BacklogPolicy: " + readme);
+        }
+        return new ReadmeSteps(release, chart, namespace, create, policy);
+    }
+}

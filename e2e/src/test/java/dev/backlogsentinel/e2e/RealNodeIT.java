@@ -1,0 +1,484 @@
+package dev.backlogsentinel.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.Jib;
+import com.google.cloud.tools.jib.api.TarImage;
+import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
+import com.marcnuri.helm.Helm;
+import dev.backlogsentinel.e2e.workload.SlowServer;
+import dev.backlogsentinel.testing.TestNode;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The user's path on a real node: a kubelet and containerd (bin/test-node) start the chart's pods
+ * from images built here, installed with `helm install` exactly as the README writes it, only the
+ * images overridden. A non-root server in a Deployment of its own listens with listen(16), and is
+ * flooded from inside its pod; what is asserted is what `kubectl describe`, `kubectl get` and the
+ * kubelet show. Then the drain, the somaxconn advice followed as written, the leader replica
+ * deleted, a `helm upgrade` and a `helm uninstall`.
+ *
+ * <p>The steps run in order on one node and one release, each needing the ones before. The figures
+ * (node up, install to Ready, queue full to event, leader loss to event, the kubelet's view of the
+ * agent pod) are printed and written to target/real-node-figures.txt; they are measured, not asserted.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealNodeIT {
+
+    static final String NODE = TestNode.NODE;
+    static final String WORKLOAD_IMAGE = "localhost/backlog-sentinel/slow-server:test";
+    static final String AGENT_REPOSITORY = "localhost/backlog-sentinel/agent";
+    static final String OPERATOR_REPOSITORY = "localhost/backlog-sentinel/operator";
+    static final String IMAGE_TAG = "test";
+    static final Duration WAIT = Duration.ofSeconds(120);
+    /** The flood: more connection attempts than a listen(16) queue holds (17). */
+    static final int FLOOD = 30;
+
+    private final Map<String, String> figures = new LinkedHashMap<>();
+    private ReadmeSteps readme;
+    private Path chart;
+    private TestNode node;
+    private KubernetesClient admin;
+
+    @BeforeAll
+    void nodeUp() throws Exception {
+        assertThat(System.getProperty("user.name")).as("root: a node needs namespaces, mounts and cgroups").isEqualTo("root");
+        Path root = TestNode.repositoryRoot();
+        readme = ReadmeSteps.read(root.resolve("README.md"));
+        chart = root.resolve(readme.chart());
+        Path agent = root.resolve("target/images/agent.tar");
+        Path operator = root.resolve("target/images/operator.tar");
+        for (Path image : List.of(agent, operator)) {
+            assertThat(image).as("the image built by the Quarkus Jib extension: build with -Dtest.base-image=$(bin/base-image.sh) "
+                    + "(./run-tests does)").isRegularFile();
+        }
+        Path workload = workloadImage(root);
+        node = TestNode.up(List.of(agent, operator, workload));
+        admin = node.admin();
+        figure("node up (bin/test-node up, images imported)", node.upTime());
+    }
+
+    /** The slow server's image: its classes on the same base, built with Jib's own API as a tarball. */
+    private static Path workloadImage(Path root) throws Exception {
+        Path base = Path.of(run(List.of(root.resolve("bin/base-image.sh").toString()), Duration.ofMinutes(3)).strip()
+                .lines().reduce((a, b) -> b).orElseThrow());
+        Path classes = Path.of("target/test-classes").toAbsolutePath();
+        Path pkg = classes.resolve(SlowServer.class.getPackageName().replace('.', '/'));
+        Path out = Path.of("target/images/slow-server.tar").toAbsolutePath();
+        Files.createDirectories(out.getParent());
+        Jib.from("tar://" + base)
+                .addLayer(List.of(pkg), AbsoluteUnixPath.get("/app/classes/" + pkg.getParent().toString().substring(classes.toString().length() + 1)))
+                .setEntrypoint("java", "-cp", "/app/classes", SlowServer.class.getName())
+                .containerize(Containerizer.to(TarImage.at(out).named(WORKLOAD_IMAGE)).setOfflineMode(true).setToolName("backlog-sentinel-e2e"));
+        return out;
+    }
+
+    @AfterAll
+    void nodeDown() {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+            if (node != null) {
+                node.keepLogs(Path.of("target/real-node-logs"));
+                figure("node down (bin/test-node down)", node.down());
+            }
+        } finally {
+            StringBuilder text = new StringBuilder();
+            figures.forEach((k, v) -> text.append(String.format("%-62s %s%n", k, v)));
+            System.out.print("real node figures:\n" + text);
+            try {
+                Files.writeString(Path.of("target/real-node-figures.txt"), text.toString());
+            } catch (IOException e) {
+                System.err.println("could not write the figures: " + e);
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void helmInstallAsTheReadmeWritesItRunsTheAgentAndBothOperatorReplicasReady() {
+        long start = System.nanoTime();
+        var install = new Helm(chart).install().withName(readme.release()).withNamespace(readme.namespace())
+                .withKubeConfig(node.kubeconfig())
+                .set("agent.image.repository", AGENT_REPOSITORY).set("agent.image.tag", IMAGE_TAG)
+                .set("operator.image.repository", OPERATOR_REPOSITORY).set("operator.image.tag", IMAGE_TAG);
+        if (readme.createNamespace()) {
+            install.createNamespace();
+        }
+        install.call();
+        Pod agent = await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> readyPod("agent"), p -> p != null);
+        figure("helm install to agent pod Ready", Duration.ofNanos(System.nanoTime() - start));
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> readyPods("operator").size() == 2);
+        figure("helm install to both operator replicas Ready", Duration.ofNanos(System.nanoTime() - start));
+
+        // Through its real probes, as the kubelet runs them, in the pod the chart describes.
+        assertThat(agent.getSpec().getHostNetwork()).isTrue();
+        assertThat(agent.getSpec().getHostPID()).isTrue();
+        assertThat(agent.getSpec().getNodeName()).isEqualTo(NODE);
+        assertThat(agent.getStatus().getContainerStatuses().getFirst().getImage()).isEqualTo(AGENT_REPOSITORY + ":" + IMAGE_TAG);
+        assertThat(agent.getStatus().getContainerStatuses().getFirst().getRestartCount()).isZero();
+        // The operator reaches the API server through the kubernetes Service (kube-proxy's rules), as on any cluster.
+        for (Pod operator : readyPods("operator")) {
+            assertThat(operator.getStatus().getContainerStatuses().getFirst().getRestartCount()).isZero();
+            assertThat(env(operator, "KUBERNETES_SERVICE_HOST")).isNull();
+        }
+        // Before 1.21 the chart's PodDisruptionBudget is policy/v1beta1, the version this server serves.
+        assertThat(node.kubectl("get", "poddisruptionbudgets.v1beta1.policy", "-n", readme.namespace(), "-o", "name").strip())
+                .isEqualTo("poddisruptionbudget.policy/" + readme.release() + "-operator");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("get", "nbr", NODE)).contains("netlink"));
+    }
+
+    @Test
+    @Order(2)
+    void aFullQueueOfANonRootServerShowsInKubectlDescribeWithWhoHoldsItAndTheServersAdvice() throws Exception {
+        node.kubectl("apply", "-f", resource("web.yaml").toString());
+        node.kubectl("apply", "-f", write("policy.yaml", readme.policyYaml()).toString());
+        Pod web = await().atMost(WAIT).until(() -> runningPod("shop", "web"), p -> p != null);
+        assertThat(web.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+        // The agent has matched the pod to the README's policy before the queue fills.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(table(node.kubectl("get", "blp", "-n", "shop", "web"))).containsEntry("MATCHED", "1"));
+
+        // The flood fills the queue within a second of the exec (a JVM start in the pod) and holds it two.
+        long flooded = System.nanoTime();
+        String flood = exec("shop", web, "flood", "8080", Integer.toString(FLOOD));
+        assertThat(flood).as("the queue held 17 of %d", FLOOD).startsWith("17 of " + FLOOD);
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> !events("shop", web.getMetadata().getName(), "ListenQueueSaturated").isEmpty());
+        figure("flood started (kubectl exec) to the pod's Saturated event", Duration.ofNanos(System.nanoTime() - flooded));
+
+        String describe = await().atMost(WAIT).until(() -> node.kubectl("describe", "pod", "-n", "shop", web.getMetadata().getName()),
+                d -> d.contains("ListenQueueOverflow"));
+        String saturated = eventLine(describe, "ListenQueueSaturated");
+        String overflow = eventLine(describe, "ListenQueueOverflow");
+        int pid = javaPid(saturated);
+        for (String event : List.of(saturated, overflow)) {
+            assertThat(event).contains("Warning").contains("backlogsentinel.dev/operator")
+                    // A Java ServerSocket bound to the wildcard listens on [::], for IPv4 as well.
+                    .contains("shop/" + web.getMetadata().getName() + " port 8080 (::)").contains("17/16 (106%)")
+                    .contains("Held by java (pid " + pid + ", container server)")
+                    // The Java server's own knob, not the generic listen() advice.
+                    .contains("The limit (16) is the listen() backlog the Java server passed").contains("accept-count");
+        }
+        assertThat(saturated).contains("is full, so the kernel is dropping new connections").contains("Policy: web.");
+        assertThat(overflow).contains("the kernel dropped connection attempts");
+        assertThat(Files.readString(Path.of("/proc/" + pid + "/status"))).as("the pid named is the server, as uid 10001")
+                .containsPattern("(?m)^Uid:\\s+10001\\s");
+
+        String nodeDescribe = node.kubectl("describe", "node", NODE);
+        assertThat(nodeDescribe).containsPattern("ListenQueuePressure\\s+True\\s.*ListenQueueSaturated\\s+1 listen queue is saturated: shop/"
+                + Pattern.quote(web.getMetadata().getName()) + " port 8080");
+        assertThat(eventLine(nodeDescribe, "ListenQueuePressure")).contains("Warning");
+
+        Map<String, String> nbr = table(node.kubectl("get", "nbr"));
+        assertThat(nbr).containsEntry("NAME", NODE).containsEntry("READER", "netlink").containsEntry("MATCHED", "1");
+        Map<String, String> blp = table(node.kubectl("get", "blp", "-n", "shop"));
+        assertThat(blp).containsEntry("NAME", "web").containsEntry("MATCHED", "1").containsEntry("SATURATED", "1").containsEntry("READY", "True");
+        write("kubectl-describe-pod.txt", "$ kubectl describe pod -n shop " + web.getMetadata().getName() + "\n" + describe);
+    }
+
+    @Test
+    @Order(3)
+    void afterTheDrainThePodSaysItRecoveredAndTheConditionIsFalse() {
+        Pod web = runningPod("shop", "web");
+        long drained = System.nanoTime();
+        assertThat(exec("shop", web, "tell", "8080", "drain")).isEqualTo("draining");
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> !events("shop", web.getMetadata().getName(), "ListenQueueRecovered").isEmpty());
+        figure("drain to the pod's Recovered event (the README policy's sustainFor: 15s)", Duration.ofNanos(System.nanoTime() - drained));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(condition().getStatus()).isEqualTo("False"));
+        assertThat(eventLine(node.kubectl("describe", "pod", "-n", "shop", web.getMetadata().getName()), "ListenQueueRecovered"))
+                .contains("Normal").contains("is no longer saturated");
+        assertThat(table(node.kubectl("get", "blp", "-n", "shop", "web"))).containsEntry("SATURATED", "0");
+    }
+
+    @Test
+    @Order(4)
+    void theSomaxconnAdviceFollowedAsWrittenClearsIt() throws Exception {
+        node.kubectl("apply", "-f", resource("tight.yaml").toString());
+        Pod tight = await().atMost(WAIT).until(() -> runningPod("shop", "tight"), p -> p != null);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(table(node.kubectl("get", "blp", "-n", "shop", "tight"))).containsEntry("MATCHED", "1"));
+        assertThat(exec("shop", tight, "flood", "8080", "12")).as("listen(16) clamped to 8: 9 queued").startsWith("9 of 12");
+        String describe = await().atMost(WAIT).until(() -> node.kubectl("describe", "pod", "-n", "shop", tight.getMetadata().getName()),
+                d -> d.contains("ListenQueueSaturated"));
+        String saturated = eventLine(describe, "ListenQueueSaturated");
+        assertThat(saturated).contains("9/8 (113%)")
+                .contains("The limit (8) is net.core.somaxconn of the pod's network namespace: raise it in securityContext.sysctls, "
+                        + "and the server's backlog");
+
+        // The advice, as written: raise net.core.somaxconn in the pod's securityContext.sysctls, and the server's backlog with it.
+        node.kubectl("patch", "deployment", "-n", "shop", "tight", "--type", "json", "-p",
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/securityContext/sysctls/0/value\",\"value\":\"64\"},"
+                        + "{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/args/2\",\"value\":\"64\"}]");
+        Pod after = await().atMost(WAIT).until(() -> runningPod("shop", "tight"),
+                p -> p != null && !p.getMetadata().getUid().equals(tight.getMetadata().getUid()));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(series("backlog_listen_queue_limit", after.getMetadata().getUid(), 8080)).isEqualTo(64));
+        assertThat(exec("shop", after, "flood", "8080", "12")).as("the same flood fits now").startsWith("12 of 12");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(series("backlog_listen_queue_depth", after.getMetadata().getUid(), 8080)).isEqualTo(12));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(condition().getStatus()).isEqualTo("False"));
+        assertThat(events("shop", after.getMetadata().getName(), "ListenQueueSaturated")).as("nothing saturated after the advice").isEmpty();
+        assertThat(events("shop", after.getMetadata().getName(), "ListenQueueOverflow")).isEmpty();
+        assertThat(table(node.kubectl("get", "blp", "-n", "shop", "tight"))).containsEntry("SATURATED", "0").containsEntry("MATCHED", "1");
+    }
+
+    @Test
+    @Order(5)
+    void whenTheLeaderReplicaIsDeletedTheOtherTakesOverAndANewSaturationStillReachesKubectlDescribe() {
+        String leader = leader();
+        List<String> replicas = readyPods("operator").stream().map(p -> p.getMetadata().getName()).toList();
+        assertThat(replicas).contains(leader);
+        Pod web = runningPod("shop", "web");
+        assertThat(exec("shop", web, "tell", "8080", "hold")).isEqualTo("holding");
+        int before = sumCount(events("shop", web.getMetadata().getName(), "ListenQueueSaturated"));
+
+        long deleted = System.nanoTime();
+        node.kubectl("delete", "pod", "-n", readme.namespace(), leader, "--wait=false");
+        String next = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(this::leader, l -> l != null && !l.equals(leader));
+        figure("leader pod deleted to the other replica holding the Lease", Duration.ofNanos(System.nanoTime() - deleted));
+        assertThat(replicas).as("the other replica, not a new pod").contains(next);
+
+        long flooded = System.nanoTime();
+        exec("shop", web, "flood", "8080", Integer.toString(FLOOD));
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .until(() -> sumCount(events("shop", web.getMetadata().getName(), "ListenQueueSaturated")) > before);
+        figure("leader pod deleted to the next Saturated event", Duration.ofNanos(System.nanoTime() - deleted));
+        figure("flood started to that event, under the new leader", Duration.ofNanos(System.nanoTime() - flooded));
+        assertThat(node.kubectl("describe", "pod", "-n", "shop", web.getMetadata().getName())).contains("ListenQueueSaturated");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(condition().getStatus()).isEqualTo("True"));
+        assertThat(exec("shop", web, "tell", "8080", "drain")).isEqualTo("draining");
+    }
+
+    @Test
+    @Order(6)
+    void theKubeletsViewOfTheAgentPod() throws Exception {
+        Pod agent = readyPod("agent");
+        JsonNode first = agentPodStats(agent);
+        long firstCpu = first.get("cpu").get("usageCoreNanoSeconds").asLong();
+        long firstAt = System.nanoTime();
+        Thread.sleep(Duration.ofSeconds(20));
+        JsonNode pod = agentPodStats(agent);
+        double millicores = (pod.get("cpu").get("usageCoreNanoSeconds").asLong() - firstCpu) / 1e6
+                / ((System.nanoTime() - firstAt) / 1e9);
+        long workingSet = pod.get("memory").get("workingSetBytes").asLong();
+        assertThat(workingSet).isPositive();
+        assertThat(millicores).isPositive();
+        long age = Duration.between(java.time.Instant.parse(agent.getStatus().getStartTime()), java.time.Instant.now()).toSeconds();
+        figure("agent pod working set, kubelet summary API (" + age + " s after start)", String.format("%.1f MiB", workingSet / 1048576.0));
+        figure("agent pod CPU over the last 20 s, kubelet summary API", String.format("%.1f millicores", millicores));
+        figure("agent pod memory request / limit (chart)", agent.getSpec().getContainers().getFirst().getResources().getRequests().get("memory")
+                + " / " + agent.getSpec().getContainers().getFirst().getResources().getLimits().get("memory"));
+    }
+
+    /** The agent pod's entry in the kubelet's summary API (the node's /stats/summary, through the API server). */
+    private JsonNode agentPodStats(Pod agent) throws Exception {
+        JsonNode summary = new ObjectMapper().readTree(admin.raw("/api/v1/nodes/" + NODE + "/proxy/stats/summary"));
+        for (JsonNode p : summary.get("pods")) {
+            if (p.get("podRef").get("name").asText().equals(agent.getMetadata().getName())) {
+                return p;
+            }
+        }
+        throw new AssertionError("no pod " + agent.getMetadata().getName() + " in the kubelet's summary");
+    }
+
+    @Test
+    @Order(7)
+    void helmUpgradeWithAChangedValueRollsTheAgents() {
+        Pod before = readyPod("agent");
+        List<String> operators = readyPods("operator").stream().map(p -> p.getMetadata().getName()).sorted().toList();
+        long start = System.nanoTime();
+        new Helm(chart).upgrade().withName(readme.release()).withNamespace(readme.namespace()).withKubeConfig(node.kubeconfig())
+                .set("agent.image.repository", AGENT_REPOSITORY).set("agent.image.tag", IMAGE_TAG)
+                .set("operator.image.repository", OPERATOR_REPOSITORY).set("operator.image.tag", IMAGE_TAG)
+                .set("agent.scanInterval", "3s").call();
+        Pod after = await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> readyPod("agent"), p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()));
+        figure("helm upgrade (agent.scanInterval) to the new agent pod Ready", Duration.ofNanos(System.nanoTime() - start));
+        assertThat(env(after, "BACKLOG_AGENT_SCAN_INTERVAL")).isEqualTo("3s");
+        assertThat(readyPods("operator").stream().map(p -> p.getMetadata().getName()).sorted().toList())
+                .as("the operator's template did not change, so its pods did not").isEqualTo(operators);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("logs", "-n", readme.namespace(), after.getMetadata().getName()))
+                .contains("scans every PT3S"));
+    }
+
+    @Test
+    @Order(8)
+    void helmUninstallLeavesOnlyWhatTheReadmeSays() {
+        Helm.uninstall(readme.release()).withNamespace(readme.namespace()).withKubeConfig(node.kubeconfig()).call();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(admin.pods().inNamespace(readme.namespace()).list().getItems()).isEmpty());
+        String instance = "app.kubernetes.io/instance=" + readme.release();
+        // Nothing the chart's templates made is left.
+        for (String kind : List.of("daemonsets,deployments,services,serviceaccounts,roles,rolebindings,poddisruptionbudgets,configmaps",
+                "clusterroles,clusterrolebindings")) {
+            assertThat(node.kubectl("get", kind, "-A", "-l", instance, "-o", "name")).as(kind).isBlank();
+        }
+        // What stays, as the README's Uninstall section says: the CRDs (Helm never deletes them) with every
+        // BacklogPolicy and NodeBacklogReport, the release namespace with the agents' and the operator's
+        // Leases, and the condition on the nodes; events expire on their own.
+        assertThat(node.kubectl("get", "crd", "-o", "name")).contains("backlogpolicies.backlogsentinel.dev")
+                .contains("nodebacklogreports.backlogsentinel.dev");
+        assertThat(node.kubectl("get", "nbr", "-o", "name").strip()).isEqualTo("nodebacklogreport.backlogsentinel.dev/" + NODE);
+        assertThat(node.kubectl("get", "blp", "-n", "shop", "-o", "name").lines().sorted().toList())
+                .containsExactly("backlogpolicy.backlogsentinel.dev/tight", "backlogpolicy.backlogsentinel.dev/web");
+        assertThat(node.kubectl("get", "leases", "-n", readme.namespace(), "-o", "name").lines().sorted().toList())
+                .containsExactly("lease.coordination.k8s.io/backlog-sentinel-agent-" + NODE, "lease.coordination.k8s.io/backlog-sentinel-operator");
+        assertThat(admin.namespaces().withName(readme.namespace()).get()).isNotNull();
+        assertThat(condition()).as("the condition stays until removed").isNotNull();
+    }
+
+    // --- what the cluster shows ---
+
+    private Pod readyPod(String component) {
+        List<Pod> ready = readyPods(component);
+        return ready.size() == 1 ? ready.getFirst() : null;
+    }
+
+    private List<Pod> readyPods(String component) {
+        return admin.pods().inNamespace(readme.namespace()).withLabel("app.kubernetes.io/component", component).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && ready(p)).toList();
+    }
+
+    private static boolean ready(Pod p) {
+        List<PodCondition> conditions = p.getStatus() == null ? null : p.getStatus().getConditions();
+        return conditions != null && conditions.stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private Pod runningPod(String namespace, String app) {
+        List<Pod> pods = admin.pods().inNamespace(namespace).withLabel("app", app).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase())).toList();
+        return pods.size() == 1 ? pods.getFirst() : null;
+    }
+
+    private static String env(Pod pod, String name) {
+        return pod.getSpec().getContainers().getFirst().getEnv().stream().filter(e -> e.getName().equals(name))
+                .map(EnvVar::getValue).findFirst().orElse(null);
+    }
+
+    private List<Event> events(String namespace, String name, String reason) {
+        return admin.v1().events().inNamespace(namespace).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    private static int sumCount(List<Event> events) {
+        return events.stream().mapToInt(e -> e.getCount() == null ? 1 : e.getCount()).sum();
+    }
+
+    private NodeCondition condition() {
+        return admin.nodes().withName(NODE).get().getStatus().getConditions().stream()
+                .filter(c -> "ListenQueuePressure".equals(c.getType())).findFirst().orElse(null);
+    }
+
+    private String leader() {
+        var lease = admin.leases().inNamespace(readme.namespace()).withName("backlog-sentinel-operator").get();
+        return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
+    /** One series of the agent's /q/metrics, served on the node's address (hostNetwork), for a pod's listener. */
+    private double series(String metric, String podUid, int port) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + TestNode.NODE_IP + ":9464/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.lines().toList()) {
+            if (line.startsWith(metric + "{") && line.contains("pod_uid=\"" + podUid + "\"") && line.contains("port=\"" + port + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + metric + " for pod " + podUid + " port " + port);
+    }
+
+    /** Runs the slow server's own command in its pod (kubectl exec: the pod's network namespace, its user). */
+    private String exec(String namespace, Pod pod, String... args) {
+        List<String> command = new ArrayList<>(List.of("exec", "-n", namespace, pod.getMetadata().getName(), "-c", "server", "--",
+                "java", "-cp", "/app/classes", SlowServer.class.getName()));
+        command.addAll(List.of(args));
+        return node.kubectl(command.toArray(String[]::new)).strip();
+    }
+
+    /** The header and first row of a `kubectl get` table, by column. */
+    private static Map<String, String> table(String kubectlGet) {
+        List<String> lines = kubectlGet.lines().filter(l -> !l.isBlank()).toList();
+        assertThat(lines).as(kubectlGet).hasSizeGreaterThanOrEqualTo(2);
+        String[] header = lines.get(0).trim().split("\\s{2,}|\\s+");
+        String[] row = lines.get(1).trim().split("\\s+");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < header.length && i < row.length; i++) {
+            out.put(header[i], row[i]);
+        }
+        return out;
+    }
+
+    /** The line of an Events table with this reason, joined with what kubectl wrapped onto the next lines. */
+    private static String eventLine(String describe, String reason) {
+        List<String> lines = describe.lines().toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).matches("\\s+(Warning|Normal)\\s+" + reason + "\\s.*")) {
+                return lines.get(i);
+            }
+        }
+        throw new AssertionError("no " + reason + " event in:\n" + describe);
+    }
+
+    private static final Pattern HELD_BY_JAVA = Pattern.compile("Held by java \\(pid (\\d+)");
+
+    private static int javaPid(String event) {
+        Matcher m = HELD_BY_JAVA.matcher(event);
+        assertThat(m.find()).as("who holds it, in: %s", event).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static Path resource(String name) {
+        return Path.of("src/test/resources/real-node").resolve(name).toAbsolutePath();
+    }
+
+    private static Path write(String name, String content) throws IOException {
+        Path dir = Files.createDirectories(Path.of("target/real-node"));
+        return Files.writeString(dir.resolve(name), content);
+    }
+
+    private void figure(String what, Duration d) {
+        figure(what, String.format("%.1f s", d.toMillis() / 1000.0));
+    }
+
+    private void figure(String what, String value) {
+        figures.put(what, value);
+        System.out.printf("real node: %s: %s%n", what, value);
+    }
+
+    private static String run(List<String> command, Duration timeout) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
+        return out;
+    }
+}

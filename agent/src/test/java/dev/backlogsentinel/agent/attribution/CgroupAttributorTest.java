@@ -26,6 +26,24 @@ class CgroupAttributorTest {
         assertThat(a.runtime()).isNull();
     }
 
+    /**
+     * /proc/&lt;pid&gt;/cgroup of a container the real test node's kubelet started (bin/test-node: the
+     * cgroupfs driver under a cgroupRoot of its own, every v1 hierarchy and the hybrid unified line),
+     * copied as the kernel printed it.
+     */
+    @Test
+    void aRealKubeletsContainerUnderACgroupRootOfItsOwn() throws Exception {
+        String file;
+        try (var in = getClass().getResourceAsStream("/cgroup/kubelet-cgroupfs-own-root-v1-hybrid.txt")) {
+            file = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        ProcessAttribution a = CgroupAttributor.attribute(file);
+        assertThat(a.kind()).isEqualTo(Kind.POD);
+        assertThat(a.podUid()).isEqualTo("8c874930-21b1-4f9c-aa61-2334e4cacb7b");
+        assertThat(a.containerId()).isEqualTo("8f00f37b4e0560cf449b1481dc41f12cc578794534a7d70fb931c07efb6d024e");
+        assertThat(file.lines()).hasSize(10).allMatch(l -> l.contains(":/backlog-sentinel-node/kubepods/burstable/pod"));
+    }
+
     @Test
     void guaranteedPodHasNoQosLevel() {
         ProcessAttribution a = CgroupAttributor.attribute("4:memory:/kubepods/pod%s/%s\n".formatted(UID, CID));

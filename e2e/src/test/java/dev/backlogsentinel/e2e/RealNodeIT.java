@@ -176,7 +176,9 @@ class RealNodeIT {
         // The flood fills the queue within a second of the exec (a JVM start in the pod) and holds it two.
         long flooded = System.nanoTime();
         String flood = exec("shop", web, "flood", "8080", Integer.toString(FLOOD));
-        assertThat(flood).as("the queue held 17 of %d", FLOOD).startsWith("17 of " + FLOOD);
+        // 17 handshakes fit (the kernel holds backlog+1); a busy machine may complete a few more whose
+        // last ACK the full queue then drops. What the queue holds is the event's 17/16 below.
+        assertThat(completed(flood)).as(flood).isBetween(17, FLOOD - 1);
         await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> !events("shop", web.getMetadata().getName(), "ListenQueueSaturated").isEmpty());
         figure("flood started (kubectl exec) to the pod's Saturated event", Duration.ofNanos(System.nanoTime() - flooded));
 
@@ -230,7 +232,7 @@ class RealNodeIT {
         node.kubectl("apply", "-f", resource("tight.yaml").toString());
         Pod tight = await().atMost(WAIT).until(() -> runningPod("shop", "tight"), p -> p != null);
         await().atMost(WAIT).untilAsserted(() -> assertThat(table(node.kubectl("get", "blp", "-n", "shop", "tight"))).containsEntry("MATCHED", "1"));
-        assertThat(exec("shop", tight, "flood", "8080", "12")).as("listen(16) clamped to 8: 9 queued").startsWith("9 of 12");
+        assertThat(completed(exec("shop", tight, "flood", "8080", "12"))).as("listen(16) clamped to 8: 9 fit").isBetween(9, 11);
         String describe = await().atMost(WAIT).until(() -> node.kubectl("describe", "pod", "-n", "shop", tight.getMetadata().getName()),
                 d -> d.contains("ListenQueueSaturated"));
         String saturated = eventLine(describe, "ListenQueueSaturated");
@@ -422,6 +424,13 @@ class RealNodeIT {
                 "java", "-cp", "/app/classes", SlowServer.class.getName()));
         command.addAll(List.of(args));
         return node.kubectl(command.toArray(String[]::new)).strip();
+    }
+
+    /** How many of the flood's connections completed, from what it printed ("17 of 30 connections completed"). */
+    private static int completed(String flood) {
+        Matcher m = Pattern.compile("^(\\d+) of \\d+ connections completed").matcher(flood);
+        assertThat(m.find()).as(flood).isTrue();
+        return Integer.parseInt(m.group(1));
     }
 
     /** The header and first row of a `kubectl get` table, by column. */

@@ -215,6 +215,11 @@ class ChartTest {
             assertThat(can(chart, agent, verb, "backlogpolicies.backlogsentinel.dev", "--all-namespaces")).isTrue();
         }
         assertThat(can(chart, agent, "create", "nodebacklogreports.backlogsentinel.dev")).isTrue();
+        // Its report watched by name: the states an earlier agent left, and a deletion noticed.
+        for (String verb : List.of("get", "list", "watch")) {
+            assertThat(can(chart, agent, verb, "nodebacklogreports.backlogsentinel.dev")).isTrue();
+        }
+        assertThat(can(chart, agent, "delete", "nodebacklogreports.backlogsentinel.dev")).isFalse();
         assertThat(can(chart, agent, "patch", "nodebacklogreports.backlogsentinel.dev", "--subresource=status")).isTrue();
         assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
         assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "kube-node-lease")).as("kubelet's Leases: read only").isFalse();

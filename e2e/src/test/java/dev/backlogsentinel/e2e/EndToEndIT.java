@@ -99,6 +99,11 @@ class EndToEndIT {
                         + "shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) at 17/16 \\(106%\\)")
                         .containsPattern("Warning\\s+ListenQueuePressure\\s+\\S+\\s+backlogsentinel.dev/operator\\s+1 listen queue is saturated");
 
+                // The agent restarts mid-saturation (a rollout, an eviction, an OOM kill): it carries the
+                // saturation on from its report, so nothing is announced and the condition never moves.
+                agentRestartAnnouncesNothing(admin, cluster, apps, () -> start("e2e-agent", agentJar, chart.agent().kubeconfig(),
+                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
+
                 // The application catches up: the queue empties, the pod says it recovered, the node is clear.
                 app.drain();
                 await().atMost(WAIT).untilAsserted(() -> {
@@ -150,6 +155,44 @@ class EndToEndIT {
             for (PackagedApp p : apps) {
                 p.stop();
             }
+        }
+    }
+
+    interface Start {
+        PackagedApp start() throws Exception;
+    }
+
+    /** Stops the agent (SIGTERM, as the kubelet would), starts a new one, and watches what the cluster shows meanwhile. */
+    static void agentRestartAnnouncesNothing(KubernetesClient admin, Cluster cluster, List<PackagedApp> apps, Start agent) throws Exception {
+        var reports = admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE);
+        String since = reports.get().getStatus().getListeners().getFirst().getSince();
+        String updated = reports.get().getStatus().getUpdatedAt();
+        NodeCondition before = cluster.pressure(NODE);
+        List<String> saturatedEvents = cluster.events("shop", "web-0", "ListenQueueSaturated").stream()
+                .map(e -> e.getMetadata().getName()).toList();
+        assertThat(apps.get(0).stop()).as("the agent stops on SIGTERM").isTrue();
+        apps.set(0, agent.start());
+        long started = System.nanoTime();
+        // Until the new agent has written, and ten seconds more: what the operator saw every 100 ms.
+        Long written = null;
+        while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(10)) {
+            assertThat(System.nanoTime() - started).as("the new agent writes within a minute").isLessThan(TimeUnit.SECONDS.toNanos(60));
+            alive(apps);
+            var status = reports.get().getStatus();
+            if (written == null && !status.getUpdatedAt().equals(updated)) {
+                written = System.nanoTime();
+                System.out.printf("e2e: a restarted agent wrote its first report %d ms after it started%n",
+                        TimeUnit.NANOSECONDS.toMillis(written - started));
+            }
+            assertThat(status.getListeners()).as("the saturation, never a report without it").singleElement()
+                    .satisfies(l -> assertThat(l.getSince()).isEqualTo(since));
+            NodeCondition now = cluster.pressure(NODE);
+            assertThat(now.getStatus()).as("the condition never flips").isEqualTo("True");
+            assertThat(now.getLastTransitionTime()).isEqualTo(before.getLastTransitionTime());
+            assertThat(cluster.events("shop", "web-0", "ListenQueueRecovered")).as("no recovery that did not happen").isEmpty();
+            assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()))
+                    .as("no second saturation").containsExactlyElementsOf(saturatedEvents);
+            Thread.sleep(100);
         }
     }
 

@@ -214,6 +214,46 @@ class RealNodeIT {
 
     @Test
     @Order(3)
+    void theAgentPodDeletedMidSaturationAnnouncesNothing() throws Exception {
+        Pod web = runningPod("shop", "web");
+        Pod before = readyPod("agent");
+        var reports = admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE);
+        String since = reports.get().getStatus().getListeners().getFirst().getSince();
+        String updated = reports.get().getStatus().getUpdatedAt();
+        NodeCondition condition = condition();
+        List<String> saturated = events("shop", web.getMetadata().getName(), "ListenQueueSaturated").stream()
+                .map(e -> e.getMetadata().getName()).toList();
+
+        long deleted = System.nanoTime();
+        node.kubectl("delete", "pod", "-n", readme.namespace(), before.getMetadata().getName(), "--wait=false");
+        // Until the new agent has written, and ten seconds more: what the operator saw every 200 ms.
+        Long written = null;
+        while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(10)) {
+            assertThat(System.nanoTime() - deleted).as("the new agent writes within two minutes").isLessThan(WAIT.toNanos());
+            var status = reports.get().getStatus();
+            if (written == null && !status.getUpdatedAt().equals(updated)) {
+                written = System.nanoTime();
+                figure("agent pod deleted mid-saturation to the new agent's first report", Duration.ofNanos(written - deleted));
+            }
+            assertThat(status.getListeners()).as("the saturation, never a report without it").singleElement()
+                    .satisfies(l -> assertThat(l.getSince()).isEqualTo(since));
+            NodeCondition now = condition();
+            assertThat(now.getStatus()).as("the condition never flips").isEqualTo("True");
+            assertThat(now.getLastTransitionTime()).isEqualTo(condition.getLastTransitionTime());
+            assertThat(events("shop", web.getMetadata().getName(), "ListenQueueRecovered")).as("no recovery that did not happen").isEmpty();
+            assertThat(events("shop", web.getMetadata().getName(), "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()))
+                    .as("no second saturation").containsExactlyElementsOf(saturated);
+            Thread.sleep(200);
+        }
+        Pod after = readyPod("agent");
+        assertThat(after).isNotNull();
+        assertThat(after.getMetadata().getUid()).as("a new agent pod").isNotEqualTo(before.getMetadata().getUid());
+        assertThat(node.kubectl("logs", "-n", readme.namespace(), after.getMetadata().getName()))
+                .contains("1 listener states taken up from the report");
+    }
+
+    @Test
+    @Order(4)
     void afterTheDrainThePodSaysItRecoveredAndTheConditionIsFalse() {
         Pod web = runningPod("shop", "web");
         long drained = System.nanoTime();
@@ -227,7 +267,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theSomaxconnAdviceFollowedAsWrittenClearsIt() throws Exception {
         node.kubectl("apply", "-f", resource("tight.yaml").toString());
         Pod tight = await().atMost(WAIT).until(() -> runningPod("shop", "tight"), p -> p != null);
@@ -256,7 +296,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void whenTheLeaderReplicaIsDeletedTheOtherTakesOverAndANewSaturationStillReachesKubectlDescribe() {
         String leader = leader();
         List<String> replicas = readyPods("operator").stream().map(p -> p.getMetadata().getName()).toList();
@@ -283,7 +323,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void theKubeletsViewOfTheAgentPod() throws Exception {
         Pod agent = readyPod("agent");
         JsonNode first = agentPodStats(agent);
@@ -315,7 +355,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void helmUpgradeWithAChangedValueRollsTheAgents() {
         Pod before = readyPod("agent");
         List<String> operators = readyPods("operator").stream().map(p -> p.getMetadata().getName()).sorted().toList();
@@ -335,7 +375,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void helmUninstallLeavesOnlyWhatTheReadmeSays() {
         Helm.uninstall(readme.release()).withNamespace(readme.namespace()).withKubeConfig(node.kubeconfig()).call();
         await().atMost(WAIT).untilAsserted(() -> assertThat(admin.pods().inNamespace(readme.namespace()).list().getItems()).isEmpty());

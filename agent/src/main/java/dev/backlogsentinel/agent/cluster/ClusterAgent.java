@@ -28,6 +28,12 @@ import java.util.function.Function;
  * The agent in a cluster: scans on its own thread, judges each scan against the policies, and
  * hands the latest report to a writer thread; a third thread renews the Lease. Nothing here waits
  * for the API server: informers fill in when it answers, writes and renewals retry, scans go on.
+ *
+ * <p>Nothing is judged or reported until the pods, the policies and the node's own report have
+ * come back from the API server: judged earlier, a saturated pod's listener would be reported
+ * unmatched (a recovery that never happened). The first judgement then takes up the states the
+ * report holds, so an agent that restarts (a rollout, an eviction, an OOM kill) carries each
+ * saturation on with its since, and announces nothing.
  */
 public final class ClusterAgent implements AutoCloseable {
 
@@ -50,7 +56,9 @@ public final class ClusterAgent implements AutoCloseable {
     private final SharedIndexInformer<BacklogPolicy> policies;
     private final PolicyEvaluator evaluator = new PolicyEvaluator();
     private final ReportWriter writer;
+    private final OwnReport ownReport;
     private final AgentLease lease;
+    private boolean judging;
     private final AtomicReference<ReportBuilder.Built> latest = new AtomicReference<>();
     private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(3,
             r -> Thread.ofPlatform().name("backlog-cluster-agent").daemon(true).unstarted(r));
@@ -65,6 +73,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.policies.exceptionHandler(RetryForever.HANDLER);
         this.policies.start();
         this.writer = new ReportWriter(client, settings.node(), settings.reportMinInterval(), metrics::reportWritten);
+        this.ownReport = new OwnReport(client, settings.node(), this::reportDeleted);
         this.lease = new AgentLease(client, settings.namespace(), settings.node(), settings.holder(), settings.leaseRenewInterval(), clock);
     }
 
@@ -93,13 +102,28 @@ public final class ClusterAgent implements AutoCloseable {
         }
     }
 
-    /** One scan, judged; the report it makes waits for the writer thread. */
+    /**
+     * One scan, judged; the report it makes waits for the writer thread.
+     *
+     * @return null while the informers have not synced: the scan is in the metrics, not judged
+     */
     public ReportBuilder.Built scanOnce() {
         NodeScan scan = scanner.scan();
         List<PodInfo> onNode = pods.all();
         Map<String, PodInfo> byUid = new HashMap<>();
         onNode.forEach(p -> byUid.put(p.uid(), p));
         Function<NetnsScan, Function<ListenerFinding, PodInfo>> podOf = ns -> podResolver(ns, byUid);
+        if (!judging) {
+            if (!pods.synced() || !policies.hasSynced() || !ownReport.synced()) {
+                metrics.record(scan, podOf);
+                return null;
+            }
+            var states = ownReport.states();
+            evaluator.resume(states);
+            judging = true;
+            LOG.infof("pods, policies and report synced: judging from now on%s",
+                    states.isEmpty() ? "" : ", " + states.size() + " listener states taken up from the report");
+        }
         Evaluation evaluation = evaluator.evaluate(scan, onNode, podOf, policies.getStore().list());
         ReportBuilder.Built built = ReportBuilder.build(scan, evaluation, settings.version());
         // The report first: the writer may send it while the metrics are brought up to date (the
@@ -123,6 +147,16 @@ public final class ClusterAgent implements AutoCloseable {
             };
             default -> listener -> null;
         };
+    }
+
+    /** The report was deleted: write it again at once, on the writer thread, whether or not anything changed. */
+    private synchronized void reportDeleted() {
+        writer.reportGone();
+        try {
+            threads.execute(this::writeLatest);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closing.
+        }
     }
 
     /** Synchronized: the writer's tick and a scan's hand-off may come at once, and one offer at a time is what the writer expects. */
@@ -151,6 +185,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         pods.close();
         policies.close();
+        ownReport.close();
         scanner.close();
     }
 }

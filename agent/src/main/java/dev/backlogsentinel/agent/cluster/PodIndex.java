@@ -36,6 +36,11 @@ public final class PodIndex implements AutoCloseable {
         informer.start();
     }
 
+    /** The first list of this node's pods has come back. */
+    public boolean synced() {
+        return informer.hasSynced();
+    }
+
     public List<PodInfo> all() {
         return informer.getStore().list().stream().filter(this::onThisNode).map(PodIndex::info).toList();
     }

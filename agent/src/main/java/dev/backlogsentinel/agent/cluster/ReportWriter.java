@@ -149,6 +149,16 @@ public final class ReportWriter {
         return Optional.empty();
     }
 
+    /**
+     * The report is gone (someone deleted it): the next offer writes it at once, whatever changed
+     * and however recently it was last written, so a quiet node has its report back within a scan.
+     */
+    public void reportGone() {
+        writtenShape = null;
+        writtenValues = null;
+        lastWrite = null;
+    }
+
     /** Writes that went through. */
     public int writes() {
         return writes;

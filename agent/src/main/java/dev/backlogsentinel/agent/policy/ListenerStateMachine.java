@@ -17,6 +17,7 @@ import java.time.Instant;
  * <li>Back to OK only after staying below warningPercent for sustainFor; until then a Saturated
  * listener stays Saturated (no flapping through Warning on the way down).</li>
  * </ul>
+ * A state outlives the agent ({@link #resume}) and an edit of its policy ({@link #under}).
  * Not thread-safe: one scan at a time.
  */
 public final class ListenerStateMachine {
@@ -33,6 +34,40 @@ public final class ListenerStateMachine {
     public ListenerStateMachine(BacklogPolicySpec policy) {
         this.policy = policy;
         this.sustain = PolicyValidation.parseDuration(policy.getSustainFor());
+    }
+
+    /**
+     * A listener's state as an earlier agent left it (its node's report): the same state and
+     * since, as if it had been above the state's threshold since then. A restart then announces
+     * nothing: a queue still saturated stays Saturated since the same instant, and one that drained
+     * while no agent ran recovers after sustainFor below warning, as any other.
+     */
+    public static ListenerStateMachine resume(BacklogPolicySpec policy, ListenerState state, Instant since, long peakDepth) {
+        ListenerStateMachine m = new ListenerStateMachine(policy);
+        if (state != ListenerState.OK && since != null) {
+            m.state = state;
+            m.since = since;
+            m.peakDepth = peakDepth;
+            m.atOrAboveWarningSince = since;
+            m.atOrAboveCriticalSince = state == ListenerState.Saturated ? since : null;
+        }
+        return m;
+    }
+
+    /**
+     * This listener under an edited policy: its state, since and timers carry over, and the new
+     * thresholds and sustainFor apply from the next observation. An edit that leaves the listener
+     * where it was changes nothing visible.
+     */
+    public ListenerStateMachine under(BacklogPolicySpec edited) {
+        ListenerStateMachine m = new ListenerStateMachine(edited);
+        m.state = state;
+        m.since = since;
+        m.atOrAboveWarningSince = atOrAboveWarningSince;
+        m.atOrAboveCriticalSince = atOrAboveCriticalSince;
+        m.belowWarningSince = belowWarningSince;
+        m.peakDepth = peakDepth;
+        return m;
     }
 
     public ListenerState observe(Observation o) {

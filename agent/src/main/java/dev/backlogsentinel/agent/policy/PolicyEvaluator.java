@@ -8,6 +8,7 @@ import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.PolicyValidation;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,7 +22,8 @@ import java.util.function.Function;
 /**
  * Judges each scan against the BacklogPolicies: each listener of a pod is matched by the valid
  * policies of the pod's namespace (podSelector, ports) and gets one state machine per policy, kept
- * for as long as the listener, its namespace and the policy's spec stay the same. Each policy
+ * for as long as the listener and its namespace live, across edits of the policy, and taken up
+ * from the node's report when the agent starts ({@link #resume}). Each policy
  * counts its own listeners; the report lists a listener once per policy it is not OK under.
  */
 public final class PolicyEvaluator {
@@ -32,7 +34,36 @@ public final class PolicyEvaluator {
     private record Tracker(ListenerStateMachine machine, String spec) {
     }
 
+    /**
+     * A listener's state as the node's report has it, from an agent that ran before this one.
+     *
+     * @param policyNamespace the policy's namespace, which is its pod's
+     */
+    public record Resumed(String policyNamespace, String policyName, String podUid, String family, String address, int port,
+            ListenerState state, Instant since, long peakDepth) {
+
+        ResumeKey key() {
+            return new ResumeKey(policyNamespace, policyName, podUid, family, address, port);
+        }
+    }
+
+    /** A listener as it is known across agents: by its pod, not by the namespace key this agent gave it. */
+    private record ResumeKey(String policyNamespace, String policyName, String podUid, String family, String address, int port) {
+    }
+
     private final Map<TrackerKey, Tracker> trackers = new HashMap<>();
+    private Map<ResumeKey, Resumed> resumed = Map.of();
+
+    /**
+     * Listener states to take up at the next evaluation, each for the listener that is the same
+     * (same pod, policy, address and port) in it. What that evaluation does not meet is dropped:
+     * such a listener is gone, and the report says so.
+     */
+    public void resume(List<Resumed> states) {
+        Map<ResumeKey, Resumed> byKey = new HashMap<>();
+        states.forEach(r -> byKey.put(r.key(), r));
+        resumed = byKey;
+    }
 
     /**
      * @param podsOnNode  every pod of this node (what matchedPods counts)
@@ -83,10 +114,13 @@ public final class PolicyEvaluator {
                             l.endpoint().family().name(), p.getMetadata().getNamespace(), p.getMetadata().getName());
                     seen.add(tk);
                     Tracker t = trackers.get(tk);
-                    // A changed spec (new generation) starts the listener afresh under the new thresholds.
+                    // A changed spec (new generation) carries the listener's state over to the new thresholds.
                     String spec = p.getMetadata().getUid() + "/" + p.getMetadata().getGeneration();
-                    if (t == null || !t.spec().equals(spec)) {
-                        t = new Tracker(new ListenerStateMachine(p.getSpec()), spec);
+                    if (t == null) {
+                        t = new Tracker(startOrResume(p, pod, l), spec);
+                        trackers.put(tk, t);
+                    } else if (!t.spec().equals(spec)) {
+                        t = new Tracker(t.machine().under(p.getSpec()), spec);
                         trackers.put(tk, t);
                     }
                     ListenerState state = t.machine().observe(new Observation(scan.at(), l.depth(), l.usagePercent(), l.full(), overflowRate));
@@ -104,11 +138,19 @@ public final class PolicyEvaluator {
             }
         }
         trackers.keySet().retainAll(seen);
+        resumed = Map.of();
         notOk.sort(Comparator.comparing((EvaluatedListener e) -> e.state() != ListenerState.Saturated)
                 .thenComparing(e -> e.listener(), ListenerFinding::worstFirst));
         List<PolicyCounts> counts = new ArrayList<>();
         counters.values().forEach(c -> counts.add(c.counts()));
         return new Evaluation(List.copyOf(notOk), List.copyOf(counts), matched);
+    }
+
+    private ListenerStateMachine startOrResume(BacklogPolicy p, PodInfo pod, ListenerFinding l) {
+        Resumed r = resumed.get(new ResumeKey(p.getMetadata().getNamespace(), p.getMetadata().getName(), pod.uid(),
+                l.endpoint().family().name(), l.endpoint().address(), l.endpoint().port()));
+        return r == null ? new ListenerStateMachine(p.getSpec())
+                : ListenerStateMachine.resume(p.getSpec(), r.state(), r.since(), r.peakDepth());
     }
 
     /** ListenOverflows per minute over the time the scan's delta spans; 0 when it has none. */

@@ -145,6 +145,75 @@ class ClusterModeTest {
         }
     }
 
+    /** A fake node: one process of a burstable pod whose namespace is the real one. */
+    private void podProcess(NetnsFixture netns, String uid) throws Exception {
+        Path pid = Files.createDirectories(procRoot.resolve("4242"));
+        Files.createSymbolicLink(pid.resolve("net"), Path.of("/proc", Long.toString(netns.holderPid()), "net"));
+        Files.createSymbolicLink(pid.resolve("ns"), Path.of("/proc", Long.toString(netns.holderPid()), "ns"));
+        Files.writeString(pid.resolve("cgroup"), "0::/kubepods/burstable/pod" + uid + "/" + CID + "\n");
+    }
+
+    private ClusterAgent agent(String node) {
+        var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
+        var settings = new ClusterAgent.Settings(node, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+                Duration.ofSeconds(5), Duration.ofSeconds(10), true);
+        return new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start();
+    }
+
+    @Test
+    void anAgentThatRestartsMidSaturationCarriesTheSaturationOnAndReportsNoRecovery() throws Exception {
+        String node = "node-restart";
+        String uid = stage.pod("restart", "web-0", node, Map.of("app", "web"));
+        stage.policy("restart", "web", spec -> spec.setSustainFor("5s"));
+        try (NetnsFixture netns = NetnsFixture.create()) {
+            podProcess(netns, uid);
+            netns.fill(Family.IPv4, 8080, 16, 30);
+            String since;
+            String firstUpdate;
+            try (ClusterAgent first = agent(node)) {
+                NodeBacklogReport r = await().atMost(Duration.ofSeconds(15)).until(() -> stage.report(node),
+                        x -> x != null && x.getStatus() != null && x.getStatus().getListeners().size() == 1);
+                since = r.getStatus().getListeners().getFirst().getSince();
+                firstUpdate = r.getStatus().getUpdatedAt();
+            }
+            // A new agent (a new pod): new memory, new namespace keys, the same saturated queue. What it
+            // writes is watched as the operator would see it, from its start until it has written.
+            Thread.sleep(1100);
+            List<String> seen = new ArrayList<>();
+            try (ClusterAgent second = agent(node)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                NodeBacklogReport r = stage.report(node);
+                while (r.getStatus().getUpdatedAt().equals(firstUpdate) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                    r = stage.report(node);
+                }
+                assertThat(r.getStatus().getUpdatedAt()).as("the new agent has written").isNotEqualTo(firstUpdate);
+                for (int i = 0; i < 20; i++) {
+                    r.getStatus().getListeners().forEach(l -> seen.add(l.getState() + " since " + l.getSince()));
+                    assertThat(r.getStatus().getListeners()).as("never a report without the saturation").hasSize(1);
+                    Thread.sleep(100);
+                    r = stage.report(node);
+                }
+            }
+            assertThat(seen).as("one saturation, since when the first agent saw it").containsOnly("Saturated since " + since);
+        }
+    }
+
+    @Test
+    void aDeletedReportIsBackWithinAScanOnAQuietNode() throws Exception {
+        String node = "node-deleted";
+        stage.pod("deleted", "web-0", node, Map.of("app", "web"));
+        try (ClusterAgent quiet = agent(node)) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> stage.report(node), r -> r != null && r.getStatus() != null);
+            Thread.sleep(1000);
+            stage.admin.resources(NodeBacklogReport.class).withName(node).delete();
+            long deleted = System.nanoTime();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> stage.report(node), r -> r != null && r.getStatus() != null);
+            System.out.printf("a deleted report was back after %d ms%n", (System.nanoTime() - deleted) / 1_000_000);
+        }
+    }
+
     @Test
     void thePodIndexHoldsThisNodesPodsOnlyAsTheServerSelectsThem() {
         stage.pod("idx", "here-0", "idx-node", Map.of());

@@ -136,4 +136,84 @@ class PolicyEvaluatorTest {
         assertThat(evaluator.evaluate(scan(60, netns(1, 7, 0L, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk())
                 .as("a new listener starts at OK").isEmpty();
     }
+
+    private static final java.util.function.Function<NetnsScan, java.util.function.Function<ListenerFinding, PodInfo>> ALL_WEB =
+            ns -> l -> WEB;
+
+    @Test
+    void aPolicyEditThatLeavesTheListenerSaturatedChangesNothingItDoesNotSay() {
+        PolicyEvaluator evaluator = new PolicyEvaluator();
+        BacklogPolicy v1 = policy("p", s -> s.setWarningPercent(70));
+        Evaluation before = evaluator.evaluate(scan(0, netns(1, 0, null, listener(80, 17, 16))), List.of(WEB), ALL_WEB, List.of(v1));
+        assertThat(before.notOk()).singleElement().satisfies(l -> assertThat(l.since()).isEqualTo(T0));
+
+        BacklogPolicy v2 = policy("p", s -> s.setWarningPercent(75));
+        v2.getMetadata().setGeneration(2L);
+        Evaluation after = evaluator.evaluate(scan(2, netns(1, 0, null, listener(80, 17, 16))), List.of(WEB), ALL_WEB, List.of(v2));
+        assertThat(after.notOk()).singleElement().satisfies(l -> {
+            assertThat(l.state()).isEqualTo(ListenerState.Saturated);
+            assertThat(l.since()).as("the same saturation, not a new one").isEqualTo(T0);
+            assertThat(l.peakDepth()).isEqualTo(17);
+        });
+    }
+
+    @Test
+    void anEditsNewThresholdsAndSustainForApplyFromTheNextScan() {
+        PolicyEvaluator evaluator = new PolicyEvaluator();
+        BacklogPolicy v1 = policy("p", s -> s.setSustainFor("60s"));
+        evaluator.evaluate(scan(0, netns(1, 0, null, listener(80, 95, 100))), List.of(WEB), ALL_WEB, List.of(v1));
+        assertThat(evaluator.evaluate(scan(10, netns(1, 0, null, listener(80, 95, 100))), List.of(WEB), ALL_WEB, List.of(v1)).notOk())
+                .as("95% for 10 s of the 60 s it must last").isEmpty();
+        BacklogPolicy v2 = policy("p", s -> s.setSustainFor("5s"));
+        v2.getMetadata().setGeneration(2L);
+        Evaluation e = evaluator.evaluate(scan(12, netns(1, 0, null, listener(80, 95, 100))), List.of(WEB), ALL_WEB, List.of(v2));
+        assertThat(e.notOk()).as("above critical since 0 s, which the new 5 s counts").singleElement()
+                .satisfies(l -> assertThat(l.state()).isEqualTo(ListenerState.Saturated));
+    }
+
+    @Test
+    void anAgentThatStartsTakesUpTheStateItsReportHoldsForTheSameListener() {
+        PolicyEvaluator restarted = new PolicyEvaluator();
+        Instant since = T0.minusSeconds(300);
+        restarted.resume(List.of(new PolicyEvaluator.Resumed("shop", "p", "uid-web", "IPv4", "0.0.0.0", 80, ListenerState.Saturated,
+                since, 17)));
+        // The namespace's key is this agent's own (a new number): the listener is known by its pod.
+        Evaluation e = restarted.evaluate(scan(0, netns(42, 0, null, listener(80, 17, 16))), List.of(WEB), ALL_WEB,
+                List.of(policy("p", s -> { })));
+        assertThat(e.notOk()).singleElement().satisfies(l -> {
+            assertThat(l.state()).isEqualTo(ListenerState.Saturated);
+            assertThat(l.since()).isEqualTo(since);
+            assertThat(l.peakDepth()).isEqualTo(17);
+        });
+    }
+
+    @Test
+    void aTakenUpSaturationWhoseQueueDrainedMeanwhileRecoversAsAnyOther() {
+        PolicyEvaluator restarted = new PolicyEvaluator();
+        restarted.resume(List.of(new PolicyEvaluator.Resumed("shop", "p", "uid-web", "IPv4", "0.0.0.0", 80, ListenerState.Saturated,
+                T0.minusSeconds(300), 17)));
+        BacklogPolicy p = policy("p", s -> s.setSustainFor("10s"));
+        assertThat(restarted.evaluate(scan(0, netns(1, 0, null, listener(80, 1, 16))), List.of(WEB), ALL_WEB, List.of(p)).notOk())
+                .as("below warning for less than sustainFor: still saturated").singleElement()
+                .satisfies(l -> assertThat(l.since()).isEqualTo(T0.minusSeconds(300)));
+        assertThat(restarted.evaluate(scan(10, netns(1, 0, null, listener(80, 1, 16))), List.of(WEB), ALL_WEB, List.of(p)).notOk())
+                .as("then it recovers").isEmpty();
+    }
+
+    @Test
+    void aStateTheFirstJudgementDoesNotMeetIsDropped() {
+        PolicyEvaluator restarted = new PolicyEvaluator();
+        restarted.resume(List.of(
+                new PolicyEvaluator.Resumed("shop", "p", "uid-web", "IPv4", "0.0.0.0", 9090, ListenerState.Saturated, T0.minusSeconds(300), 9),
+                new PolicyEvaluator.Resumed("shop", "p", "uid-other-pod", "IPv4", "0.0.0.0", 80, ListenerState.Saturated,
+                        T0.minusSeconds(300), 9)));
+        BacklogPolicy p = policy("p", s -> { });
+        Evaluation first = restarted.evaluate(scan(0, netns(1, 0, null, listener(80, 17, 16))), List.of(WEB), ALL_WEB, List.of(p));
+        assertThat(first.notOk()).singleElement().satisfies(l -> assertThat(l.since()).as("another pod's state is not this one's")
+                .isEqualTo(T0));
+        Evaluation later = restarted.evaluate(scan(2, netns(1, 0, null, listener(80, 17, 16), listener(9090, 17, 16))), List.of(WEB),
+                ALL_WEB, List.of(p));
+        assertThat(later.notOk()).filteredOn(l -> l.listener().endpoint().port() == 9090).singleElement()
+                .satisfies(l -> assertThat(l.since()).as("a listener that came back later is new").isEqualTo(T0.plusSeconds(2)));
+    }
 }

@@ -103,6 +103,8 @@ class EndToEndIT {
                 // saturation on from its report, so nothing is announced and the condition never moves.
                 agentRestartAnnouncesNothing(admin, cluster, apps, () -> start("e2e-agent", agentJar, chart.agent().kubeconfig(),
                         Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
+                // So does an edit of the policy that leaves the queue saturated under it.
+                policyEditAnnouncesNothing(admin, cluster, apps);
 
                 // The application catches up: the queue empties, the pod says it recovered, the node is clear.
                 app.drain();
@@ -164,12 +166,7 @@ class EndToEndIT {
 
     /** Stops the agent (SIGTERM, as the kubelet would), starts a new one, and watches what the cluster shows meanwhile. */
     static void agentRestartAnnouncesNothing(KubernetesClient admin, Cluster cluster, List<PackagedApp> apps, Start agent) throws Exception {
-        var reports = admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE);
-        String since = reports.get().getStatus().getListeners().getFirst().getSince();
-        String updated = reports.get().getStatus().getUpdatedAt();
-        NodeCondition before = cluster.pressure(NODE);
-        List<String> saturatedEvents = cluster.events("shop", "web-0", "ListenQueueSaturated").stream()
-                .map(e -> e.getMetadata().getName()).toList();
+        Unchanged before = Unchanged.now(admin, cluster);
         assertThat(apps.get(0).stop()).as("the agent stops on SIGTERM").isTrue();
         apps.set(0, agent.start());
         long started = System.nanoTime();
@@ -178,21 +175,57 @@ class EndToEndIT {
         while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(10)) {
             assertThat(System.nanoTime() - started).as("the new agent writes within a minute").isLessThan(TimeUnit.SECONDS.toNanos(60));
             alive(apps);
-            var status = reports.get().getStatus();
-            if (written == null && !status.getUpdatedAt().equals(updated)) {
+            if (written == null && !before.updatedAt().equals(before.report(admin).getStatus().getUpdatedAt())) {
                 written = System.nanoTime();
                 System.out.printf("e2e: a restarted agent wrote its first report %d ms after it started%n",
                         TimeUnit.NANOSECONDS.toMillis(written - started));
             }
-            assertThat(status.getListeners()).as("the saturation, never a report without it").singleElement()
+            before.stillTrue(admin, cluster);
+            Thread.sleep(100);
+        }
+    }
+
+    /** Edits the policy (warningPercent 70 to 75) while its listener stays full, and watches for two report intervals. */
+    static void policyEditAnnouncesNothing(KubernetesClient admin, Cluster cluster, List<PackagedApp> apps) throws Exception {
+        Unchanged before = Unchanged.now(admin, cluster);
+        var policy = admin.resources(dev.backlogsentinel.api.policy.BacklogPolicy.class).inNamespace("shop").withName("web");
+        assertThat(policy.get().getSpec().getWarningPercent()).isEqualTo(70);
+        policy.edit(p -> {
+            p.getSpec().setWarningPercent(75);
+            return p;
+        });
+        long edited = System.nanoTime();
+        while (System.nanoTime() - edited < REPORT_MIN_INTERVAL.multipliedBy(2).toNanos()) {
+            alive(apps);
+            before.stillTrue(admin, cluster);
+            Thread.sleep(100);
+        }
+        assertThat(cluster.policy("shop", "web").getStatus().getObservedGeneration()).as("the edit was taken").isEqualTo(2L);
+    }
+
+    /** What must not move while a queue stays full: its report's since, the condition, the pod's events. */
+    record Unchanged(String since, String updatedAt, String transition, List<String> saturatedEvents) {
+
+        static Unchanged now(KubernetesClient admin, Cluster cluster) {
+            var status = report(admin).getStatus();
+            return new Unchanged(status.getListeners().getFirst().getSince(), status.getUpdatedAt(),
+                    cluster.pressure(NODE).getLastTransitionTime(),
+                    cluster.events("shop", "web-0", "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()).toList());
+        }
+
+        static dev.backlogsentinel.api.report.NodeBacklogReport report(KubernetesClient admin) {
+            return admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE).get();
+        }
+
+        void stillTrue(KubernetesClient admin, Cluster cluster) {
+            assertThat(report(admin).getStatus().getListeners()).as("the saturation, never a report without it").singleElement()
                     .satisfies(l -> assertThat(l.getSince()).isEqualTo(since));
             NodeCondition now = cluster.pressure(NODE);
             assertThat(now.getStatus()).as("the condition never flips").isEqualTo("True");
-            assertThat(now.getLastTransitionTime()).isEqualTo(before.getLastTransitionTime());
+            assertThat(now.getLastTransitionTime()).isEqualTo(transition);
             assertThat(cluster.events("shop", "web-0", "ListenQueueRecovered")).as("no recovery that did not happen").isEmpty();
             assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()))
                     .as("no second saturation").containsExactlyElementsOf(saturatedEvents);
-            Thread.sleep(100);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.backlogsentinel.operator.events.EventRecorder;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import dev.backlogsentinel.operator.node.FindingEvents;
 import dev.backlogsentinel.operator.node.NodeConditionWriter;
+import dev.backlogsentinel.operator.node.AgentHeartbeats;
 import dev.backlogsentinel.operator.node.NodeReconciliation;
 import dev.backlogsentinel.operator.node.NotifiedStore;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
@@ -88,7 +89,7 @@ class NotifiedMemoryTest {
         EventRecorder events = new EventRecorder(operator, metrics);
         return new NodeReconciliation(new NodeConditionWriter(operator, metrics), events,
                 new FindingEvents(events, Duration.ofMinutes(1)), new NotifiedStore(operator, metrics), CONFIG,
-                new OperatorNamespace(ChartInstall.NAMESPACE), clock);
+                new AgentHeartbeats(clock, CONFIG.agentGrace(), ChartInstall.NAMESPACE), clock);
     }
 
     /** One reconcile as the controller runs it, from what the cluster holds now (its informers' view). */

@@ -58,7 +58,10 @@ public final class ClusterAgent implements AutoCloseable {
     private final ReportWriter writer;
     private final OwnReport ownReport;
     private final AgentLease lease;
-    private boolean judging;
+    private volatile boolean judging;
+    private volatile java.time.Instant lastScan;
+    private Heartbeat heartbeat;
+    private String withheld;
     private final AtomicReference<ReportBuilder.Built> latest = new AtomicReference<>();
     private final ScheduledExecutorService threads = Executors.newScheduledThreadPool(3,
             r -> Thread.ofPlatform().name("backlog-cluster-agent").daemon(true).unstarted(r));
@@ -81,10 +84,29 @@ public final class ClusterAgent implements AutoCloseable {
         LOG.infof("cluster mode: node %s, Lease %s/%s, scans every %s", settings.node(), settings.namespace(), lease.name(),
                 settings.scanInterval());
         threads.scheduleWithFixedDelay(this::guardedScan, 0, settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
-        threads.scheduleWithFixedDelay(() -> metrics.leaseRenewed(lease.renew()), 0, settings.leaseRenewInterval().toMillis(),
-                TimeUnit.MILLISECONDS);
+        heartbeat = new Heartbeat(clock.instant(), Heartbeat.stallFor(settings.scanInterval(), settings.leaseRenewInterval()));
+        threads.scheduleWithFixedDelay(this::renewIfWorking, 0, settings.leaseRenewInterval().toMillis(), TimeUnit.MILLISECONDS);
         threads.scheduleWithFixedDelay(this::writeLatest, 200, 500, TimeUnit.MILLISECONDS);
         return this;
+    }
+
+    /** Renews the Lease while scans complete and reports get written; says once when it stops, and when it starts again. */
+    private void renewIfWorking() {
+        String why = heartbeat.withheldBecause(clock.instant(), lastScan, judging, writer.failingSince());
+        if (why != null) {
+            if (withheld == null) {
+                LOG.warnf("not renewing Lease %s/%s: %s (the operator will mark node %s Unknown)", settings.namespace(), lease.name(),
+                        why, settings.node());
+            }
+            withheld = why;
+            metrics.leaseWithheld();
+            return;
+        }
+        if (withheld != null) {
+            LOG.infof("renewing Lease %s/%s again: scans complete and reports are written", settings.namespace(), lease.name());
+            withheld = null;
+        }
+        metrics.leaseRenewed(lease.renew());
     }
 
     private void guardedScan() {
@@ -109,6 +131,7 @@ public final class ClusterAgent implements AutoCloseable {
      */
     public ReportBuilder.Built scanOnce() {
         NodeScan scan = scanner.scan();
+        lastScan = clock.instant();
         List<PodInfo> onNode = pods.all();
         Map<String, PodInfo> byUid = new HashMap<>();
         onNode.forEach(p -> byUid.put(p.uid(), p));

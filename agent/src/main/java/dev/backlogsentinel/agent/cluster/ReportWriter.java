@@ -42,6 +42,7 @@ public final class ReportWriter {
     private List<String> writtenValues;
     private Instant lastWrite;
     private Instant retryAt;
+    private volatile Instant failingSince;
     private Duration backoff = Duration.ofSeconds(1);
     private int writes;
     private int failures;
@@ -81,6 +82,11 @@ public final class ReportWriter {
             write(latest.status());
         } catch (KubernetesClientException e) {
             failures++;
+            // Refused by a server that answered (403, 422, ...): the agent is not reporting. A server
+            // that cannot be reached refuses the Lease renewal as well, and says so by itself.
+            if (failingSince == null && e.getCode() >= 400) {
+                failingSince = now;
+            }
             attempts.accept(false);
             if (retryAt == null) {
                 LOG.warnf("cannot write NodeBacklogReport %s (retrying with backoff; scans go on): %s", node, e.getMessage());
@@ -93,6 +99,7 @@ public final class ReportWriter {
             LOG.infof("NodeBacklogReport %s written again after %d failed attempts", node, failures);
         }
         retryAt = null;
+        failingSince = null;
         backoff = Duration.ofSeconds(1);
         writtenShape = latest.shape();
         writtenValues = latest.values();
@@ -157,6 +164,11 @@ public final class ReportWriter {
         writtenShape = null;
         writtenValues = null;
         lastWrite = null;
+    }
+
+    /** Since when every write has been refused by the API server, or null while the last one went through (or none was refused). */
+    public Instant failingSince() {
+        return failingSince;
     }
 
     /** Writes that went through. */

@@ -49,6 +49,7 @@ public class ScanMetrics {
     private final Counter reportFailures;
     private final Counter leaseRenewals;
     private final Counter leaseFailures;
+    private final Counter leaseWithheld;
 
     @Inject
     public ScanMetrics(MeterRegistry registry) {
@@ -66,6 +67,8 @@ public class ScanMetrics {
         leaseRenewals = Counter.builder("backlog.lease.renewals").description("Agent Lease renewals").register(registry);
         leaseFailures = Counter.builder("backlog.lease.renewal.failures").description("Agent Lease renewals that failed (retried)")
                 .register(registry);
+        leaseWithheld = Counter.builder("backlog.lease.renewals.withheld")
+                .description("Agent Lease renewals not made because scans stalled or reports could not be written").register(registry);
         for (ScanErrors.Kind kind : ScanErrors.Kind.values()) {
             errors.put(kind, Counter.builder("backlog.scan.errors").tag("kind", kind.label())
                     .description("Things a scan could not read, by kind; the rest of the scan went on").register(registry));
@@ -78,6 +81,10 @@ public class ScanMetrics {
 
     public void leaseRenewed(boolean ok) {
         (ok ? leaseRenewals : leaseFailures).increment();
+    }
+
+    public void leaseWithheld() {
+        leaseWithheld.increment();
     }
 
     /** Local mode: listeners are labelled by namespace and pod UID only. */

@@ -215,6 +215,43 @@ class ClusterModeTest {
     }
 
     @Test
+    void aStuckScanLoopWithholdsTheHeartbeatAndItsEndResumesIt() throws Exception {
+        String node = "node-stuck";
+        stage.pod("stuck", "web-0", node, Map.of());
+        var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
+        // Scans every 300 ms, renewals every second: a stall is 3 s.
+        var settings = new ClusterAgent.Settings(node, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+                Duration.ofSeconds(5), Duration.ofSeconds(1), true);
+        try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> stage.report(node), r -> r != null && r.getStatus() != null);
+            await().atMost(Duration.ofSeconds(5)).until(() -> stage.agentLease(node) != null);
+            // The scan loop gets stuck: the scanner's own lock, held here, is what a scan waits for.
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            Thread stuck = Thread.ofPlatform().start(() -> {
+                synchronized (scanner) {
+                    held.countDown();
+                    try {
+                        Thread.sleep(8000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            held.await();
+            Thread.sleep(4500);
+            String frozen = stage.agentLease(node).getSpec().getRenewTime().toString();
+            Thread.sleep(2500);
+            assertThat(stage.agentLease(node).getSpec().getRenewTime().toString()).as("no renewal while no scan completes")
+                    .isEqualTo(frozen);
+            String body = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
+            assertThat(body).containsPattern("(?m)^backlog_lease_renewals_withheld_total [1-9]");
+            stuck.join();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(stage.agentLease(node).getSpec().getRenewTime().toString())
+                    .as("renewed again once scans complete").isNotEqualTo(frozen));
+        }
+    }
+
+    @Test
     void thePodIndexHoldsThisNodesPodsOnlyAsTheServerSelectsThem() {
         stage.pod("idx", "here-0", "idx-node", Map.of());
         stage.pod("idx", "here-1", "idx-node", Map.of());

@@ -1,33 +1,30 @@
 package dev.backlogsentinel.operator.node;
 
 import dev.backlogsentinel.api.Conventions;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Whether a node's agent is alive, from its Lease (backlog-sentinel-agent-&lt;node&gt;): the report is
- * data, the Lease is the heartbeat.
+ * Whether a node's agent is alive, from its Lease (backlog-sentinel-agent-&lt;node&gt;) as
+ * {@link AgentHeartbeats} has seen it renewed: the report is data, the Lease is the heartbeat.
  *
- * @param renewedAt last renewal, or null when there is no Lease or no renewTime
+ * @param renewedAt the Lease's renewTime, by the agent's clock (null when there is no Lease or no renewTime)
+ * @param seenAt    when this operator saw that renewal, by its own clock
  * @param expiresAt when the grace runs out (null when not alive)
  */
-public record AgentLiveness(boolean alive, String lease, Instant renewedAt, Instant expiresAt) {
+public record AgentLiveness(boolean alive, String lease, Instant renewedAt, Instant seenAt, Instant expiresAt) {
 
     public static String leaseName(String node) {
         return Conventions.agentLease(node);
     }
 
-    public static AgentLiveness of(String namespace, String node, Lease lease, Instant now, Duration grace) {
-        String name = namespace + "/" + leaseName(node);
-        Instant renewed = lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null
-                ? null : lease.getSpec().getRenewTime().toInstant();
-        if (renewed == null) {
-            return new AgentLiveness(false, name, null, null);
-        }
-        Instant expires = renewed.plus(grace);
-        return now.isBefore(expires) ? new AgentLiveness(true, name, renewed, expires) : new AgentLiveness(false, name, renewed, null);
+    static AgentLiveness alive(String lease, Instant renewedAt, Instant seenAt, Instant expiresAt) {
+        return new AgentLiveness(true, lease, renewedAt, seenAt, expiresAt);
+    }
+
+    static AgentLiveness silent(String lease, Instant renewedAt, Instant seenAt) {
+        return new AgentLiveness(false, lease, renewedAt, seenAt, null);
     }
 
     public String notReportingMessage(Duration grace) {
@@ -35,6 +32,7 @@ public record AgentLiveness(boolean alive, String lease, Instant renewedAt, Inst
                 ? "The Backlog Sentinel agent of this node has no Lease " + lease + " (or it was never renewed): "
                         + "listen queues on this node are not being watched."
                 : "The Backlog Sentinel agent of this node has not renewed its Lease " + lease + " since " + renewedAt
-                        + " (grace " + grace.toSeconds() + "s): listen queues on this node are not being watched.";
+                        + " by its own clock (grace " + grace.toSeconds() + "s, counted from when the operator saw that renewal): "
+                        + "listen queues on this node are not being watched.";
     }
 }

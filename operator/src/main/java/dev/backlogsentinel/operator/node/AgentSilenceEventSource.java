@@ -10,9 +10,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 
 import org.jboss.logging.Logger;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,20 +36,15 @@ public final class AgentSilenceEventSource extends AbstractEventSource<AgentSile
     private static final Logger LOG = Logger.getLogger(AgentSilenceEventSource.class);
 
     private final InformerEventSource<Lease, NodeBacklogReport> leases;
-    private final String namespace;
-    private final Duration grace;
-    private final Clock clock;
+    private final AgentHeartbeats heartbeats;
     /** Per node, the liveness its last reconcile acted on. */
     private final Map<String, Boolean> actedOn = new ConcurrentHashMap<>();
     private ScheduledExecutorService sweeper;
 
-    public AgentSilenceEventSource(InformerEventSource<Lease, NodeBacklogReport> leases, String namespace, Duration grace,
-            Clock clock) {
+    public AgentSilenceEventSource(InformerEventSource<Lease, NodeBacklogReport> leases, AgentHeartbeats heartbeats) {
         super(Silence.class, "agent-silence");
         this.leases = leases;
-        this.namespace = namespace;
-        this.grace = grace;
-        this.clock = clock;
+        this.heartbeats = heartbeats;
     }
 
     @Override
@@ -85,13 +78,16 @@ public final class AgentSilenceEventSource extends AbstractEventSource<AgentSile
 
     /** One walk of the Lease cache: an event for each node whose agent's liveness is not what its reconcile acted on. */
     void sweep() {
-        Instant now = clock.instant();
         leases.list(lease -> lease.getMetadata().getName().startsWith(Conventions.AGENT_LEASE_PREFIX)).forEach(lease -> {
             String node = lease.getMetadata().getName().substring(Conventions.AGENT_LEASE_PREFIX.length());
             Boolean acted = actedOn.get(node);
-            boolean alive = AgentLiveness.of(namespace, node, lease, now, grace).alive();
             // Nodes never reconciled (no report) are not this source's; a change is announced once.
-            if (acted != null && acted != alive && getEventHandler() != null && isRunning()) {
+            if (acted == null) {
+                return;
+            }
+            // Seen here every second, so a renewal is timed within a second of its arrival.
+            boolean alive = heartbeats.liveness(node, lease, acted).alive();
+            if (acted != alive && getEventHandler() != null && isRunning()) {
                 actedOn.put(node, alive);
                 getEventHandler().handleEvent(new Event(new ResourceID(node)));
             }

@@ -9,6 +9,7 @@ import dev.backlogsentinel.operator.policy.PolicyIndex;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -19,7 +20,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -46,7 +46,7 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
     OperatorConfig config;
 
     @Inject
-    Clock clock;
+    AgentHeartbeats heartbeats;
 
     private AgentSilenceEventSource silence;
 
@@ -76,7 +76,8 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build();
         InformerEventSource<Lease, NodeBacklogReport> leaseSource = new InformerEventSource<>(leases, context);
-        silence = new AgentSilenceEventSource(leaseSource, namespace.get(), config.agentGrace(), clock);
+        heartbeats.watching(() -> leaseSource.informerHealthIndicators().values().stream().allMatch(InformerHealthIndicator::isWatching));
+        silence = new AgentSilenceEventSource(leaseSource, heartbeats);
         return List.of(leaseSource, silence, new InformerEventSource<>(policies, context));
     }
 

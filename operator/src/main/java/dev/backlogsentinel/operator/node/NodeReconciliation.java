@@ -43,19 +43,19 @@ public class NodeReconciliation {
     private final FindingEvents findings;
     private final NotifiedStore store;
     private final OperatorConfig config;
-    private final OperatorNamespace namespace;
+    private final AgentHeartbeats heartbeats;
     private final Clock clock;
     private final Map<String, Integer> failedRounds = new ConcurrentHashMap<>();
 
     @Inject
     public NodeReconciliation(NodeConditionWriter writer, EventRecorder events, FindingEvents findings, NotifiedStore store,
-            OperatorConfig config, OperatorNamespace namespace, Clock clock) {
+            OperatorConfig config, AgentHeartbeats heartbeats, Clock clock) {
         this.writer = writer;
         this.events = events;
         this.findings = findings;
         this.store = store;
         this.config = config;
-        this.namespace = namespace;
+        this.heartbeats = heartbeats;
         this.clock = clock;
     }
 
@@ -71,9 +71,10 @@ public class NodeReconciliation {
     public Result reconcile(NodeBacklogReport report, Lease lease, ValidPolicies policies) {
         String node = report.getMetadata().getName();
         Instant now = clock.instant();
-        AgentLiveness liveness = AgentLiveness.of(namespace.get(), node, lease, now, config.agentGrace());
-        DesiredCondition desired = NodePressure.evaluate(report, policies, liveness, config.agentGrace(), config.conditionListeners());
         Notified before = store.get(report);
+        boolean saidAlive = before.condition() == null || !DesiredCondition.NOT_REPORTING.equals(before.condition().reason());
+        AgentLiveness liveness = heartbeats.liveness(node, lease, saidAlive);
+        DesiredCondition desired = NodePressure.evaluate(report, policies, liveness, config.agentGrace(), config.conditionListeners());
         NotifyRound round = new NotifyRound(node, now, before);
         if (!condition(desired, round)) {
             LOG.debugf("report %s has no node of that name: nothing to write", node);

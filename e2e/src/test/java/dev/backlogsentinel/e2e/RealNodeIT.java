@@ -161,6 +161,17 @@ class RealNodeIT {
         assertThat(node.kubectl("get", "poddisruptionbudgets.v1beta1.policy", "-n", readme.namespace(), "-o", "name").strip())
                 .isEqualTo("poddisruptionbudget.policy/" + readme.release() + "-operator");
         await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("get", "nbr", NODE)).contains("netlink"));
+        // The agent's report and Lease are owned by the Node the kubelet registered: they go when it goes.
+        String nodeUid = admin.nodes().withName(NODE).get().getMetadata().getUid();
+        var lease = await().atMost(WAIT).until(() -> admin.leases().inNamespace(readme.namespace())
+                .withName("backlog-sentinel-agent-" + NODE).get(), l -> l != null);
+        for (var owners : List.of(lease.getMetadata().getOwnerReferences(),
+                admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE).get().getMetadata().getOwnerReferences())) {
+            assertThat(owners).singleElement().satisfies(o -> {
+                assertThat(o.getKind()).isEqualTo("Node");
+                assertThat(o.getUid()).isEqualTo(nodeUid);
+            });
+        }
     }
 
     @Test

@@ -115,6 +115,38 @@ class NotifiedMemoryTest {
     }
 
     @Test
+    void aFindingWhoseNamespaceIsDeletedIsClosedNotRetriedForEver() {
+        cluster.node("m5");
+        String uid = cluster.pod("closing", "web-0");
+        cluster.policy("closing", "web", spec -> { });
+        String since = clock.instant().toString();
+        NodeReconciliation instance = operatorInstance();
+        cluster.lease("m5", clock.instant());
+        cluster.report("m5", clock.instant().toString(), counts("closing", "web"),
+                List.of(Cluster.saturated("web", "closing", "web-0", uid, 8080, 17, 16, "backlog", since, 10)));
+        reconcile(instance, "m5");
+        assertThat(cluster.events("closing", "web-0", "ListenQueueSaturated")).hasSize(1);
+        assertThat(cluster.report("m5").getMetadata().getAnnotations().get("backlogsentinel.dev/notified"))
+                .as("the finding, open in the operator's memory").contains("closing/web-0");
+
+        // The namespace is deleted (this server has no namespace controller: it stays Terminating, refusing new
+        // content with the NamespaceTerminating cause), and the pod's listener leaves the report.
+        admin.namespaces().withName("closing").delete();
+        clock.advance(Duration.ofSeconds(10));
+        cluster.lease("m5", clock.instant());
+        cluster.report("m5", clock.instant().toString(), List.of(), List.of());
+        Optional<Duration> again = reconcile(instance, "m5");
+        assertThat(failed("ListenQueueRecovered")).as("tried once, refused").isEqualTo(1);
+        assertThat(again).as("nothing to retry").isEmpty();
+        assertThat(cluster.report("m5").getMetadata().getAnnotations().get("backlogsentinel.dev/notified"))
+                .as("the finding is closed in the operator's memory").doesNotContain("closing/web-0");
+        clock.advance(Duration.ofMinutes(2));
+        cluster.lease("m5", clock.instant());
+        reconcile(instance, "m5");
+        assertThat(failed("ListenQueueRecovered")).as("and never tried again").isEqualTo(1);
+    }
+
+    @Test
     void anHourOfSaturationIsBoundedWritesOutlivesTheEventTtlAndEndsWithExactlyOneRecovered() throws Exception {
         cluster.node("m1");
         String uid = cluster.pod("hour", "web-0");

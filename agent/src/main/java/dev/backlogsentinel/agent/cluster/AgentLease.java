@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,11 +70,14 @@ public final class AgentLease {
                     throw e;
                 }
                 ZonedDateTime at = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-                client.leases().inNamespace(namespace).resource(new LeaseBuilder().withNewMetadata().withNamespace(namespace)
+                Lease fresh = new LeaseBuilder().withNewMetadata().withNamespace(namespace)
                         .withName(name()).addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent")
                         .addToLabels(Labels.ofNode(node)).endMetadata()
                         .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) (interval.toSeconds() * 4))
-                        .withAcquireTime(at).withRenewTime(at).endSpec().build()).create();
+                        .withAcquireTime(at).withRenewTime(at).endSpec().build();
+                // Owned by its Node, as the report is: Leases of nodes that are gone go with them.
+                NodeOwner.of(client, node).ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
+                client.leases().inNamespace(namespace).resource(fresh).create();
             }
             if (failing) {
                 LOG.infof("Lease %s/%s renewed again", namespace, name());

@@ -5,9 +5,6 @@ import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -19,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -126,7 +122,7 @@ public final class ReportWriter {
             NodeBacklogReport fresh = new NodeBacklogReport();
             fresh.setMetadata(new ObjectMetaBuilder().withName(node)
                     .addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent").build());
-            nodeOwner().ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
+            NodeOwner.of(client, node).ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
             try {
                 client.resources(NodeBacklogReport.class).resource(fresh).create();
             } catch (KubernetesClientException created) {
@@ -136,24 +132,6 @@ public final class ReportWriter {
             }
             report.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         }
-    }
-
-    /**
-     * The Node as owner, so the report goes when the node does. The agent has no permission on
-     * Nodes; the kubelet's own Lease (kube-node-lease/&lt;node&gt;) names its Node with its UID.
-     */
-    private Optional<OwnerReference> nodeOwner() {
-        try {
-            Lease kubelet = client.leases().inNamespace("kube-node-lease").withName(node).get();
-            if (kubelet != null && kubelet.getMetadata().getOwnerReferences() != null) {
-                return kubelet.getMetadata().getOwnerReferences().stream().filter(o -> "Node".equals(o.getKind()))
-                        .findFirst().map(o -> new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
-                                .withName(o.getName()).withUid(o.getUid()).build());
-            }
-        } catch (KubernetesClientException e) {
-            LOG.debugf("no kubelet Lease for node %s (%s): report created without owner", node, e.getMessage());
-        }
-        return Optional.empty();
     }
 
     /**

@@ -146,6 +146,17 @@ class ReportWriterTest {
     }
 
     @Test
+    void theLeaseIsOwnedByItsNodeTooSoItGoesWithTheNode() {
+        stage.kubeletLease("rw-lease-owned", "node-uid-2");
+        new AgentLease(client, "backlog-sentinel", "rw-lease-owned", "agent-x", Duration.ofSeconds(10), Clock.systemUTC()).renew();
+        assertThat(stage.agentLease("rw-lease-owned").getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("Node");
+            assertThat(o.getName()).isEqualTo("rw-lease-owned");
+            assertThat(o.getUid()).isEqualTo("node-uid-2");
+        });
+    }
+
+    @Test
     void theLeaseRenewsOnTheClock() {
         Instant[] now = {T0};
         Clock clock = new Clock() {

@@ -35,6 +35,7 @@ import java.util.Set;
 @ApplicationScoped
 public class FindingEvents {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FindingEvents.class);
     private final EventRecorder events;
     private final Duration refresh;
 
@@ -131,10 +132,32 @@ public class FindingEvents {
                     FindingMessages.recovered(f.where(), f.since(), round.now), f.key() + "/recovered", 1, round.now, round.now,
                     labels));
         } catch (KubernetesClientException e) {
+            if (namespaceGone(e)) {
+                // The pod went with its namespace: nobody is left to tell, and retrying would fail for ever.
+                LOG.infof("ListenQueueRecovered of %s not written: namespace %s is gone (%s); the finding is closed", f.where(),
+                        f.namespace(), e.getMessage());
+                round.update(round.notified().without(f.key()));
+                return;
+            }
             round.failed("ListenQueueRecovered of " + f.where(), e);
             return;
         }
         round.update(round.notified().without(f.key()));
+    }
+
+    /**
+     * An event write refused because its namespace is gone (404 for the namespace) or going (403
+     * with the NamespaceTerminating cause): not a refusal to retry. Any other 403 is RBAC, retried
+     * and counted.
+     */
+    static boolean namespaceGone(KubernetesClientException e) {
+        var status = e.getStatus();
+        var details = status == null ? null : status.getDetails();
+        if (e.getCode() == 404) {
+            return details != null && "namespaces".equals(details.getKind());
+        }
+        return e.getCode() == 403 && details != null && details.getCauses() != null
+                && details.getCauses().stream().anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
     }
 
     /** When the next raise of an open finding's events is due, if any is open. */

@@ -101,7 +101,7 @@ class EndToEndIT {
 
                 // The agent restarts mid-saturation (a rollout, an eviction, an OOM kill): it carries the
                 // saturation on from its report, so nothing is announced and the condition never moves.
-                agentRestartAnnouncesNothing(admin, cluster, apps, () -> start("e2e-agent", agentJar, chart.agent().kubeconfig(),
+                agentRestartAnnouncesNothing(admin, apps, () -> start("e2e-agent", agentJar, chart.agent().kubeconfig(),
                         Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
                 // So does an edit of the policy that leaves the queue saturated under it.
                 policyEditAnnouncesNothing(admin, cluster, apps);
@@ -165,8 +165,8 @@ class EndToEndIT {
     }
 
     /** Stops the agent (SIGTERM, as the kubelet would), starts a new one, and watches what the cluster shows meanwhile. */
-    static void agentRestartAnnouncesNothing(KubernetesClient admin, Cluster cluster, List<PackagedApp> apps, Start agent) throws Exception {
-        Unchanged before = Unchanged.now(admin, cluster);
+    static void agentRestartAnnouncesNothing(KubernetesClient admin, List<PackagedApp> apps, Start agent) throws Exception {
+        Saturation before = Saturation.now(admin, NODE, "shop", "web-0");
         assertThat(apps.get(0).stop()).as("the agent stops on SIGTERM").isTrue();
         apps.set(0, agent.start());
         long started = System.nanoTime();
@@ -175,19 +175,19 @@ class EndToEndIT {
         while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(10)) {
             assertThat(System.nanoTime() - started).as("the new agent writes within a minute").isLessThan(TimeUnit.SECONDS.toNanos(60));
             alive(apps);
-            if (written == null && !before.updatedAt().equals(before.report(admin).getStatus().getUpdatedAt())) {
+            if (written == null && before.rewritten(admin)) {
                 written = System.nanoTime();
                 System.out.printf("e2e: a restarted agent wrote its first report %d ms after it started%n",
                         TimeUnit.NANOSECONDS.toMillis(written - started));
             }
-            before.stillTrue(admin, cluster);
+            before.stillTheSame(admin);
             Thread.sleep(100);
         }
     }
 
     /** Edits the policy (warningPercent 70 to 75) while its listener stays full, and watches for two report intervals. */
     static void policyEditAnnouncesNothing(KubernetesClient admin, Cluster cluster, List<PackagedApp> apps) throws Exception {
-        Unchanged before = Unchanged.now(admin, cluster);
+        Saturation before = Saturation.now(admin, NODE, "shop", "web-0");
         var policy = admin.resources(dev.backlogsentinel.api.policy.BacklogPolicy.class).inNamespace("shop").withName("web");
         assertThat(policy.get().getSpec().getWarningPercent()).isEqualTo(70);
         policy.edit(p -> {
@@ -197,36 +197,10 @@ class EndToEndIT {
         long edited = System.nanoTime();
         while (System.nanoTime() - edited < REPORT_MIN_INTERVAL.multipliedBy(2).toNanos()) {
             alive(apps);
-            before.stillTrue(admin, cluster);
+            before.stillTheSame(admin);
             Thread.sleep(100);
         }
         assertThat(cluster.policy("shop", "web").getStatus().getObservedGeneration()).as("the edit was taken").isEqualTo(2L);
-    }
-
-    /** What must not move while a queue stays full: its report's since, the condition, the pod's events. */
-    record Unchanged(String since, String updatedAt, String transition, List<String> saturatedEvents) {
-
-        static Unchanged now(KubernetesClient admin, Cluster cluster) {
-            var status = report(admin).getStatus();
-            return new Unchanged(status.getListeners().getFirst().getSince(), status.getUpdatedAt(),
-                    cluster.pressure(NODE).getLastTransitionTime(),
-                    cluster.events("shop", "web-0", "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()).toList());
-        }
-
-        static dev.backlogsentinel.api.report.NodeBacklogReport report(KubernetesClient admin) {
-            return admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE).get();
-        }
-
-        void stillTrue(KubernetesClient admin, Cluster cluster) {
-            assertThat(report(admin).getStatus().getListeners()).as("the saturation, never a report without it").singleElement()
-                    .satisfies(l -> assertThat(l.getSince()).isEqualTo(since));
-            NodeCondition now = cluster.pressure(NODE);
-            assertThat(now.getStatus()).as("the condition never flips").isEqualTo("True");
-            assertThat(now.getLastTransitionTime()).isEqualTo(transition);
-            assertThat(cluster.events("shop", "web-0", "ListenQueueRecovered")).as("no recovery that did not happen").isEmpty();
-            assertThat(cluster.events("shop", "web-0", "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()))
-                    .as("no second saturation").containsExactlyElementsOf(saturatedEvents);
-        }
     }
 
     /**

@@ -28,7 +28,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,22 +85,21 @@ class RealNodeIT {
             assertThat(image).as("the image built by the Quarkus Jib extension: build with -Dtest.base-image=$(bin/base-image.sh) "
                     + "(./run-tests does)").isRegularFile();
         }
-        Path workload = workloadImage(root);
+        Path workload = workloadImage();
         node = TestNode.up(List.of(agent, operator, workload));
         admin = node.admin();
         figure("node up (bin/test-node up, images imported)", node.upTime());
     }
 
     /** The slow server's image: its classes on the same base, built with Jib's own API as a tarball. */
-    private static Path workloadImage(Path root) throws Exception {
-        Path base = Path.of(run(List.of(root.resolve("bin/base-image.sh").toString()), Duration.ofMinutes(3)).strip()
-                .lines().reduce((a, b) -> b).orElseThrow());
+    private static Path workloadImage() throws Exception {
+        Path base = TestNode.baseImage();
         Path classes = Path.of("target/test-classes").toAbsolutePath();
         Path pkg = classes.resolve(SlowServer.class.getPackageName().replace('.', '/'));
         Path out = Path.of("target/images/slow-server.tar").toAbsolutePath();
         Files.createDirectories(out.getParent());
         Jib.from("tar://" + base)
-                .addLayer(List.of(pkg), AbsoluteUnixPath.get("/app/classes/" + pkg.getParent().toString().substring(classes.toString().length() + 1)))
+                .addLayer(List.of(pkg), AbsoluteUnixPath.get("/app/classes").resolve(classes.relativize(pkg.getParent()).toString()))
                 .setEntrypoint("java", "-cp", "/app/classes", SlowServer.class.getName())
                 .containerize(Containerizer.to(TarImage.at(out).named(WORKLOAD_IMAGE)).setOfflineMode(true).setToolName("backlog-sentinel-e2e"));
         return out;
@@ -228,12 +226,7 @@ class RealNodeIT {
     void theAgentPodDeletedMidSaturationAnnouncesNothing() throws Exception {
         Pod web = runningPod("shop", "web");
         Pod before = readyPod("agent");
-        var reports = admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE);
-        String since = reports.get().getStatus().getListeners().getFirst().getSince();
-        String updated = reports.get().getStatus().getUpdatedAt();
-        NodeCondition condition = condition();
-        List<String> saturated = events("shop", web.getMetadata().getName(), "ListenQueueSaturated").stream()
-                .map(e -> e.getMetadata().getName()).toList();
+        Saturation saturation = Saturation.now(admin, NODE, "shop", web.getMetadata().getName());
 
         long deleted = System.nanoTime();
         node.kubectl("delete", "pod", "-n", readme.namespace(), before.getMetadata().getName(), "--wait=false");
@@ -241,19 +234,11 @@ class RealNodeIT {
         Long written = null;
         while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(5)) {
             assertThat(System.nanoTime() - deleted).as("the new agent writes within two minutes").isLessThan(WAIT.toNanos());
-            var status = reports.get().getStatus();
-            if (written == null && !status.getUpdatedAt().equals(updated)) {
+            if (written == null && saturation.rewritten(admin)) {
                 written = System.nanoTime();
                 figure("agent pod deleted mid-saturation to the new agent's first report", Duration.ofNanos(written - deleted));
             }
-            assertThat(status.getListeners()).as("the saturation, never a report without it").singleElement()
-                    .satisfies(l -> assertThat(l.getSince()).isEqualTo(since));
-            NodeCondition now = condition();
-            assertThat(now.getStatus()).as("the condition never flips").isEqualTo("True");
-            assertThat(now.getLastTransitionTime()).isEqualTo(condition.getLastTransitionTime());
-            assertThat(events("shop", web.getMetadata().getName(), "ListenQueueRecovered")).as("no recovery that did not happen").isEmpty();
-            assertThat(events("shop", web.getMetadata().getName(), "ListenQueueSaturated").stream().map(e -> e.getMetadata().getName()))
-                    .as("no second saturation").containsExactlyElementsOf(saturated);
+            saturation.stillTheSame(admin);
             Thread.sleep(200);
         }
         // Its readiness probe (every 10 s) may trail its first report.
@@ -532,13 +517,5 @@ class RealNodeIT {
     private void figure(String what, String value) {
         figures.put(what, value);
         System.out.printf("real node: %s: %s%n", what, value);
-    }
-
-    private static String run(List<String> command, Duration timeout) throws Exception {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
-        return out;
     }
 }

@@ -4,7 +4,6 @@ import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.operator.config.OperatorConfig;
-import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.events.EventRecorder;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import dev.backlogsentinel.operator.node.FindingEvents;

@@ -51,6 +51,12 @@ public final class TestNode implements AutoCloseable {
         return new TestNode(script, state, Duration.ofNanos(System.nanoTime() - start));
     }
 
+    /** The test images' base (bin/base-image.sh: made once, then cached), as a docker-archive tarball. */
+    public static Path baseImage() {
+        String out = run(List.of(repositoryRoot().resolve("bin/base-image.sh").toString()), Duration.ofMinutes(5));
+        return Path.of(out.strip().lines().reduce((first, last) -> last).orElseThrow());
+    }
+
     /** The repository's root directory, found from the working directory upwards. */
     public static Path repositoryRoot() {
         return ChartInstall.chart().getParent().getParent();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -91,7 +92,7 @@ public final class SocketOwners {
                 }
             } catch (AccessDeniedException e) {
                 refused.add(new Refused(pid, fdDir, ownerUid(fdDir), !listed));
-            } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            } catch (IOException | SecurityException | DirectoryIteratorException e) {
                 // Exited (or its fds changed under us): it holds nothing we can see now.
             }
         }

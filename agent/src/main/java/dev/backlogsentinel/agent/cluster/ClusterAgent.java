@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class ClusterAgent implements AutoCloseable {
     private final OwnReport ownReport;
     private final AgentLease lease;
     private volatile boolean judging;
-    private volatile java.time.Instant lastScan;
+    private volatile Instant lastScan;
     private Heartbeat heartbeat;
     private String withheld;
     private final AtomicReference<ReportBuilder.Built> latest = new AtomicReference<>();

@@ -3,7 +3,6 @@ package dev.backlogsentinel.operator.node;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
-import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.policy.PolicyIndex;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
@@ -41,9 +40,6 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
 
     @Inject
     OperatorNamespace namespace;
-
-    @Inject
-    OperatorConfig config;
 
     @Inject
     AgentHeartbeats heartbeats;

@@ -3,7 +3,6 @@ package dev.backlogsentinel.operator.node;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorConfig;
-import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.events.EventRecorder;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
 import io.fabric8.kubernetes.api.model.ObjectReference;

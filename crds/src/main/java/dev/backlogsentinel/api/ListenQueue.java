@@ -7,8 +7,7 @@ import java.util.Objects;
 
 /**
  * One listen queue as the agent last read it: where it listens, how full it is, what sets its
- * limit, and since when it is in its state. A report's listener and a policy status's Saturated
- * listener are both this, with what each adds.
+ * limit, and since when it is in its state: a report's listener is this, with what it adds.
  */
 public abstract class ListenQueue {
 

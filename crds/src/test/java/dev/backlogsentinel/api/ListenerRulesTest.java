@@ -1,6 +1,7 @@
 package dev.backlogsentinel.api;
 
 import dev.backlogsentinel.api.policy.SaturatedListener;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import dev.backlogsentinel.api.report.ReportedListener;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +43,6 @@ class ListenerRulesTest {
         assertThat(reported(1, 17, 16, false).full()).as("the agent's word").isFalse();
         assertThat(reported(1, 17, 16, null).full()).as("an older agent: depth > limit").isTrue();
         assertThat(reported(1, 16, 16, null).full()).isFalse();
-        assertThat(new SaturatedListener("n", "p", reported(1, 17, 16, null)).full()).isTrue();
     }
 
     @Test
@@ -59,7 +59,7 @@ class ListenerRulesTest {
     }
 
     @Test
-    void aSaturatedListenerKeepsTheQueueOfItsReportedListener() {
+    void aSaturatedListenerKeepsWhatStaysTrueOfItsReportedListenerButNotItsDepth() {
         ReportedListener r = reported(8080, 17, 16, true);
         r.setAddress("0.0.0.0");
         r.setLimitedBy("backlog");
@@ -67,10 +67,25 @@ class ListenerRulesTest {
         SaturatedListener s = new SaturatedListener("n1", "web-0", r);
         assertThat(s.getAddress()).isEqualTo("0.0.0.0");
         assertThat(s.getPort()).isEqualTo(8080);
-        assertThat(s.getDepth()).isEqualTo(17);
         assertThat(s.getLimit()).isEqualTo(16);
         assertThat(s.getLimitedBy()).isEqualTo("backlog");
         assertThat(s.getSince()).isEqualTo("2026-11-21T10:00:00Z");
         assertThat(s).isEqualTo(new SaturatedListener("n1", "web-0", r)).isNotEqualTo(new SaturatedListener("n2", "web-0", r));
+        r.setDepth(12);
+        assertThat(new SaturatedListener("n1", "web-0", r)).as("a new depth is the same listed listener").isEqualTo(s);
+        assertThat(Serialization.asJson(s)).doesNotContain("depth");
+    }
+
+    @Test
+    void longestSaturatedFirstThenByNodePodAndPort() {
+        List<SaturatedListener> l = new ArrayList<>();
+        for (String[] x : new String[][] {{"n2", "b", "2026-11-21T10:00:00Z"}, {"n1", "z", "2026-11-21T09:00:00Z"},
+                {"n1", "a", "2026-11-21T10:00:00Z"}, {"n3", "c", null}}) {
+            ReportedListener r = reported(80, 17, 16, true);
+            r.setSince(x[2]);
+            l.add(new SaturatedListener(x[0], x[1], r));
+        }
+        l.sort(SaturatedListener.LONGEST_FIRST);
+        assertThat(l).extracting(SaturatedListener::getPod).containsExactly("z", "a", "b", "c");
     }
 }

@@ -96,7 +96,7 @@ class EndToEndIT {
                 String node = Cluster.describe("node", NODE);
                 String saturatedNode = DescribeText.excerpt("describe node " + NODE, node);
                 assertThat(node).containsPattern("ListenQueuePressure\\s+True\\s+.*ListenQueueSaturated\\s+1 listen queue is saturated: "
-                        + "shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\) at 17/16 \\(106%\\)")
+                        + "shop/web-0 port 8080 \\(0\\.0\\.0\\.0\\), limit 16, since ")
                         .containsPattern("Warning\\s+ListenQueuePressure\\s+\\S+\\s+backlogsentinel.dev/operator\\s+1 listen queue is saturated");
 
                 // The agent restarts mid-saturation (a rollout, an eviction, an OOM kill): it carries the

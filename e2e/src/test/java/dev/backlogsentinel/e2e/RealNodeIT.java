@@ -211,7 +211,8 @@ class RealNodeIT {
 
         String nodeDescribe = node.kubectl("describe", "node", NODE);
         assertThat(nodeDescribe).containsPattern("ListenQueuePressure\\s+True\\s.*ListenQueueSaturated\\s+1 listen queue is saturated: shop/"
-                + Pattern.quote(web.getMetadata().getName()) + " port 8080");
+                + Pattern.quote(web.getMetadata().getName()) + " port 8080 \\(::\\), limit 16, since \\S+, limited by the listen\\(\\) backlog "
+                + "of the Java server");
         assertThat(eventLine(nodeDescribe, "ListenQueuePressure")).contains("Warning");
 
         Map<String, String> nbr = table(node.kubectl("get", "nbr"));

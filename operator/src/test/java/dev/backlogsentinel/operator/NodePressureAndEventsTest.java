@@ -2,6 +2,7 @@ package dev.backlogsentinel.operator;
 
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.PolicyCount;
+import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.testing.RealApiServer;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.Event;
@@ -71,7 +72,7 @@ class NodePressureAndEventsTest {
             assertThat(c).isNotNull();
             assertThat(c.getStatus()).isEqualTo("True");
             assertThat(c.getReason()).isEqualTo("ListenQueueSaturated");
-            assertThat(c.getMessage()).contains("shop/web-7f9c port 8080").contains("129/128").contains(SINCE)
+            assertThat(c.getMessage()).contains("shop/web-7f9c port 8080").contains("limit 128").doesNotContain("129").contains(SINCE)
                     .contains("listen() backlog");
         });
         await().atMost(WAIT).untilAsserted(() -> {
@@ -94,13 +95,10 @@ class NodePressureAndEventsTest {
                 assertThat(s.getNode()).isEqualTo("n1");
                 assertThat(s.getPod()).isEqualTo("web-7f9c");
                 assertThat(s.getPort()).isEqualTo(8080);
-                assertThat(s.getDepth()).isEqualTo(129);
+                assertThat(s.getLimit()).isEqualTo(128);
             });
-            assertThat(policy.getStatus().getConditions()).singleElement().satisfies(c -> {
-                assertThat(c.getType()).isEqualTo("Ready");
-                assertThat(c.getStatus()).isEqualTo("True");
-                assertThat(c.getReason()).isEqualTo("Accepted");
-            });
+            assertThat(policy.getStatus().getConditions()).extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
+                    .containsExactly("Ready=True/Accepted", "EventsWritten=True/Written");
             assertThat(policy.getStatus().getObservedGeneration()).isEqualTo(policy.getMetadata().getGeneration());
         });
         // What a user types: the real kubectl finds the events and the condition.
@@ -231,6 +229,87 @@ class NodePressureAndEventsTest {
                 .satisfies(c -> assertThat(c.getStatus()).isEqualTo("False")));
         assertThat(admin.nodes().withName("n8").get().getStatus().getConditions()).extracting(NodeCondition::getType)
                 .as("kubelet's conditions stay").containsExactlyInAnyOrder("Ready", "ListenQueuePressure");
+    }
+
+    @Test
+    void eventsTheServerRefusesShowInThePolicyStatusUntilTheyAreWritten() {
+        cluster.node("n11");
+        String uid = cluster.pod("noevents", "db-0");
+        cluster.policy("noevents", "db", spec -> { });
+        // A real refusal: the chart's operator role without events, for as long as this test needs (tests run one at a time).
+        String role = dev.backlogsentinel.testing.ChartInstall.OPERATOR_SERVICE_ACCOUNT;
+        var granted = admin.rbac().clusterRoles().withName(role).get();
+        try {
+            admin.rbac().clusterRoles().withName(role).edit(r -> {
+                r.setRules(granted.getRules().stream().filter(rule -> !rule.getResources().contains("events")).toList());
+                return r;
+            });
+            cluster.lease("n11", Instant.now());
+            cluster.report("n11", "2026-11-21T10:00:00Z", counts("noevents", "db", 1),
+                    List.of(Cluster.saturated("db", "noevents", "db-0", uid, 5432, 17, 16, "backlog", SINCE, 3)));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.policy("noevents", "db").getStatus()).isNotNull()
+                    .satisfies(status -> assertThat(status.getConditions()).filteredOn(c -> c.getType().equals("EventsWritten"))
+                            .singleElement().satisfies(c -> {
+                                assertThat(c.getStatus()).isEqualTo("False");
+                                assertThat(c.getReason()).isEqualTo("EventWritesFailing");
+                                assertThat(c.getMessage()).startsWith("The API server refuses the events of 1 finding")
+                                        .contains("ListenQueueSaturated of noevents/db-0 port 5432 (0.0.0.0), since ").contains(": 403 ");
+                            })));
+            assertThat(cluster.pressure("n11").getStatus()).as("the condition is not held back by the events").isEqualTo("True");
+            assertThat(cluster.events("noevents", "db-0", "ListenQueueSaturated")).isEmpty();
+        } finally {
+            admin.rbac().clusterRoles().withName(role).edit(r -> {
+                r.setRules(granted.getRules());
+                return r;
+            });
+        }
+        // The retries' backoff doubles from 2 s to at most a minute.
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(cluster.events("noevents", "db-0", "ListenQueueSaturated")).as("the retry wrote it").hasSize(1);
+            assertThat(cluster.policy("noevents", "db").getStatus().getConditions()).filteredOn(c -> c.getType().equals("EventsWritten"))
+                    .singleElement().satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("True/Written"));
+        });
+    }
+
+    @Test
+    void aPolicyStatusIsPatchedAtMostOncePerIntervalWhileItsListenersChangeAndEndsWithTheLatest() throws Exception {
+        cluster.node("n12");
+        cluster.policy("churn", "web", spec -> { });
+        cluster.lease("n12", Instant.now());
+        cluster.report("n12", "2026-11-21T10:00:00Z", counts("churn", "web", 0), List.of());
+        await().atMost(WAIT).until(() -> cluster.policy("churn", "web").getStatus() != null);
+        String before = cluster.policy("churn", "web").getMetadata().getResourceVersion();
+        List<String> versions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var watch = admin.resources(BacklogPolicy.class).inNamespace("churn").withName("web").watch(
+                new io.fabric8.kubernetes.client.Watcher<>() {
+                    @Override
+                    public void eventReceived(Action action, BacklogPolicy p) {
+                        versions.add(p.getMetadata().getResourceVersion());
+                    }
+
+                    @Override
+                    public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                    }
+                })) {
+            // Twelve reports 500 ms apart, each with one more Saturated listener: each would change the status.
+            List<ReportedListener> saturated = new java.util.ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 12; i++) {
+                String uid = cluster.pod("churn", "web-" + i);
+                saturated.add(Cluster.saturated("web", "churn", "web-" + i, uid, 8080, 17, 16, "backlog", SINCE, 3));
+                cluster.report("n12", "2026-11-21T10:00:0" + (i % 10) + "Z", counts("churn", "web", saturated.size()),
+                        List.copyOf(saturated));
+                Thread.sleep(500);
+            }
+            await().atMost(WAIT).untilAsserted(() -> assertThat(cluster.policy("churn", "web").getStatus().getSaturatedListeners())
+                    .as("the latest, once the interval is over").hasSize(12));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Thread.sleep(1_000);
+            // Without the interval, every report would be a patch (twelve); with it, one at once and one per interval after.
+            assertThat(versions.stream().filter(v -> !v.equals(before)).distinct().count())
+                    .as("status patches in %.1f s, at most one per %s", seconds, config.policyStatusMinInterval())
+                    .isBetween(1L, (long) (seconds / config.policyStatusMinInterval().toSeconds()) + 1);
+        }
     }
 
     @Test

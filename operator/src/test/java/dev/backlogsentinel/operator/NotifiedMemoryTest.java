@@ -5,6 +5,7 @@ import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.events.EventRecorder;
+import dev.backlogsentinel.operator.events.UndeliveredEvents;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import dev.backlogsentinel.operator.node.FindingEvents;
 import dev.backlogsentinel.operator.node.NodeConditionWriter;
@@ -81,13 +82,17 @@ class NotifiedMemoryTest {
         operator.close();
     }
 
+    /** The refused events of the last operatorInstance(), as its policy statuses would show them. */
+    UndeliveredEvents undelivered;
+
     /** A fresh operator: nothing in memory but what the cluster holds. */
     NodeReconciliation operatorInstance() {
         registry = new SimpleMeterRegistry();
+        undelivered = new UndeliveredEvents();
         OperatorMetrics metrics = new OperatorMetrics(registry);
         EventRecorder events = new EventRecorder(operator, metrics);
         return new NodeReconciliation(new NodeConditionWriter(operator, metrics), events,
-                new FindingEvents(events, Duration.ofMinutes(1)), new NotifiedStore(operator, metrics), CONFIG,
+                new FindingEvents(events, undelivered, Duration.ofMinutes(1)), new NotifiedStore(operator, metrics), CONFIG,
                 new AgentHeartbeats(clock, CONFIG.agentGrace(), ChartInstall.NAMESPACE), clock);
     }
 
@@ -260,8 +265,11 @@ class NotifiedMemoryTest {
         cluster.lease("m2", clock.instant());
         cluster.report("m2", clock.instant().toString(), counts("lt", "api"),
                 List.of(Cluster.saturated("api", "lt", "api-0", uid, 80, 25, 16, "backlog", t1.toString(), 5)));
+        String message = cluster.pressure("m2").getMessage();
+        long mark = audit.mark();
         reconcile(instance, "m2");
-        assertThat(cluster.pressure("m2").getMessage()).as("the message follows the report").contains("25/16");
+        assertThat(cluster.pressure("m2").getMessage()).as("a new depth is not a new message").isEqualTo(message).doesNotContain("25");
+        assertThat(audit.since(mark).getOrDefault(OPERATOR, java.util.Map.of())).as("so nodes/status is not patched").isEmpty();
         assertThat(cluster.pressure("m2").getLastTransitionTime()).as("the status did not change").isEqualTo(t1.toString());
 
         clock.advance(Duration.ofSeconds(20));
@@ -300,6 +308,11 @@ class NotifiedMemoryTest {
             });
             assertThat(cluster.events("refused", "db-0", "ListenQueueSaturated")).isEmpty();
             assertThat(cluster.pressure("m3").getStatus()).as("the condition went through").isEqualTo("True");
+            assertThat(undelivered.of("refused", "db").values()).as("what the policy's EventsWritten condition shows")
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.what()).isEqualTo("ListenQueueSaturated of refused/db-0 port 5432 (0.0.0.0)");
+                        assertThat(r.error()).startsWith("403 ");
+                    });
         } finally {
             admin.rbac().clusterRoles().withName(role).edit(r -> {
                 r.setRules(granted.getRules());
@@ -310,6 +323,7 @@ class NotifiedMemoryTest {
             reconcile(instance, "m3");
             assertThat(cluster.events("refused", "db-0", "ListenQueueSaturated")).as("the retry wrote it").hasSize(1);
         });
+        assertThat(undelivered.of("refused", "db")).as("written at last: nothing refused any more").isEmpty();
         assertThat(cluster.events("default", "m3", "ListenQueuePressure")).as("the node event too, once").hasSize(1);
     }
 
@@ -322,6 +336,11 @@ class NotifiedMemoryTest {
         @Override
         public Optional<String> namespace() {
             return Optional.of(ChartInstall.NAMESPACE);
+        }
+
+        @Override
+        public Duration policyStatusMinInterval() {
+            return Duration.ofSeconds(10);
         }
 
         @Override

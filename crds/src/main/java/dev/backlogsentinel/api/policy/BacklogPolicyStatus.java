@@ -16,7 +16,8 @@ public class BacklogPolicyStatus extends ListenerCounts {
     @JsonPropertyDescription("Ready: True (reason Accepted) when the policy is valid and enforced; False with a reason "
             + "when it is not enforced.")
     private List<Condition> conditions = new ArrayList<>();
-    @JsonPropertyDescription("The Saturated listeners, worst first, at most 20.")
+    @JsonPropertyDescription("The Saturated listeners, longest Saturated first, at most 20. Their live depths are in the nodes' "
+            + "NodeBacklogReports.")
     private List<SaturatedListener> saturatedListeners = new ArrayList<>();
 
     public Long getObservedGeneration() {

@@ -17,6 +17,13 @@ public interface OperatorConfig {
     /** Namespace of the agents' Leases and of leader election; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
     Optional<String> namespace();
 
+    /**
+     * A policy's status is patched at most this often (a spec change excepted): every agent watches
+     * every policy, status included, so each patch is delivered to every node.
+     */
+    @WithDefault("10s")
+    Duration policyStatusMinInterval();
+
     /** At most this many Saturated listeners in a policy's status. */
     @WithDefault("20")
     int maxSaturatedListeners();
@@ -28,7 +35,7 @@ public interface OperatorConfig {
     @WithDefault("1m")
     Duration eventRefreshInterval();
 
-    /** The node condition's message names at most this many listeners, worst first. */
+    /** The node condition's message names at most this many listeners, longest Saturated first. */
     @WithDefault("3")
     int conditionListeners();
 }

@@ -199,20 +199,24 @@ public final class FindingMessages {
         return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
     }
 
-    /** The node condition's message: the worst listeners, each with its fill, since when and knob. */
-    public static String condition(List<ReportedListener> worstFirst, int shown) {
+    /**
+     * The node condition's message: the longest-Saturated listeners, each with its limit, since when
+     * and knob. No depth: the condition is on nodes/status, a large object many clients watch, so
+     * its text changes only when what is Saturated does (the depths are in the pods' events).
+     */
+    public static String condition(List<ReportedListener> longestFirst, int shown) {
         StringBuilder sb = new StringBuilder();
-        sb.append(worstFirst.size()).append(worstFirst.size() == 1 ? " listen queue is" : " listen queues are")
+        sb.append(longestFirst.size()).append(longestFirst.size() == 1 ? " listen queue is" : " listen queues are")
                 .append(" saturated: ");
-        for (int i = 0; i < Math.min(shown, worstFirst.size()); i++) {
-            ReportedListener l = worstFirst.get(i);
-            sb.append(i == 0 ? "" : "; ").append(where(l)).append(" at ").append(fill(l)).append(" since ")
-                    .append(l.getSince()).append(", limited by ").append(knobName(l));
+        for (int i = 0; i < Math.min(shown, longestFirst.size()); i++) {
+            ReportedListener l = longestFirst.get(i);
+            sb.append(i == 0 ? "" : "; ").append(where(l)).append(l.getLimit() == null ? "" : ", limit " + l.getLimit())
+                    .append(", since ").append(l.getSince()).append(", limited by ").append(knobName(l));
         }
-        if (worstFirst.size() > shown) {
-            sb.append("; and ").append(worstFirst.size() - shown).append(" more");
+        if (longestFirst.size() > shown) {
+            sb.append("; and ").append(longestFirst.size() - shown).append(" more");
         }
-        return cut(printable(sb.append(". See the pods' events for what to change.").toString(), Integer.MAX_VALUE));
+        return cut(printable(sb.append(". See the pods' events for how full and what to change.").toString(), Integer.MAX_VALUE));
     }
 
     static String knobName(ReportedListener l) {

@@ -6,6 +6,7 @@ import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.events.EventRecorder;
+import dev.backlogsentinel.operator.events.UndeliveredEvents;
 import dev.backlogsentinel.operator.events.FindingMessages;
 import dev.backlogsentinel.operator.policy.ValidPolicies;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -37,15 +38,17 @@ public class FindingEvents {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FindingEvents.class);
     private final EventRecorder events;
+    private final UndeliveredEvents undelivered;
     private final Duration refresh;
 
     @Inject
-    public FindingEvents(EventRecorder events, OperatorConfig config) {
-        this(events, config.eventRefreshInterval());
+    public FindingEvents(EventRecorder events, UndeliveredEvents undelivered, OperatorConfig config) {
+        this(events, undelivered, config.eventRefreshInterval());
     }
 
-    public FindingEvents(EventRecorder events, Duration refresh) {
+    public FindingEvents(EventRecorder events, UndeliveredEvents undelivered, Duration refresh) {
         this.events = events;
+        this.undelivered = undelivered;
         this.refresh = refresh;
     }
 
@@ -70,6 +73,7 @@ public class FindingEvents {
             if (stillSaturated.contains(f.key())) {
                 // Still saturated, but no policy asks for its events any more: nothing recovered, nothing more to say.
                 round.update(round.notified().without(f.key()));
+                undelivered.closed(f.key());
                 continue;
             }
             recovered(f, labels, round);
@@ -87,9 +91,10 @@ public class FindingEvents {
             events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueSaturated", "Saturated",
                     FindingMessages.saturated(l), key, next.count(), next.first(), next.last(), labels));
         } catch (KubernetesClientException e) {
-            round.failed("ListenQueueSaturated of " + FindingMessages.where(l), e);
+            refused(l, key, "ListenQueueSaturated", e, round);
             return;
         }
+        undelivered.written(l.getPod().getNamespace(), l.getPolicy(), key);
         Notified.Finding f = open.map(o -> new Notified.Finding(o.key(), o.namespace(), o.pod(), o.podUid(), FindingMessages.where(l),
                 o.since(), next, o.overflow(), o.overflows()))
                 .orElseGet(() -> new Notified.Finding(key, l.getPod().getNamespace(), l.getPod().getName(), l.getPod().getUid(),
@@ -117,11 +122,12 @@ public class FindingEvents {
             events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueOverflow", "Dropped",
                     FindingMessages.overflow(l), key, next.count(), next.first(), next.last(), labels));
         } catch (KubernetesClientException e) {
-            round.failed("ListenQueueOverflow of " + FindingMessages.where(l), e);
+            refused(l, key, "ListenQueueOverflow", e, round);
             return;
         }
         round.update(round.notified().with(new Notified.Finding(f.key(), f.namespace(), f.pod(), f.podUid(), f.where(), f.since(),
                 f.saturated(), next, overflows)));
+        undelivered.written(l.getPod().getNamespace(), l.getPolicy(), key);
     }
 
     private void recovered(Notified.Finding f, Map<String, String> labels, NotifyRound round) {
@@ -137,12 +143,30 @@ public class FindingEvents {
                 LOG.infof("ListenQueueRecovered of %s not written: namespace %s is gone (%s); the finding is closed", f.where(),
                         f.namespace(), e.getMessage());
                 round.update(round.notified().without(f.key()));
+                undelivered.closed(f.key());
                 return;
             }
             round.failed("ListenQueueRecovered of " + f.where(), e);
             return;
         }
         round.update(round.notified().without(f.key()));
+        undelivered.closed(f.key());
+    }
+
+    /** A refused write: retried with the round's backoff, and shown in the policy's status until one goes through. */
+    private void refused(ReportedListener l, String key, String reason, KubernetesClientException e, NotifyRound round) {
+        String what = reason + " of " + FindingMessages.where(l);
+        round.failed(what, e);
+        undelivered.refused(l.getPod().getNamespace(), l.getPolicy(), key, what,
+                e.getCode() > 0 ? e.getCode() + " " + firstLine(e.getMessage()) : firstLine(e.getMessage()), round.now);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no answer";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
     }
 
     /**

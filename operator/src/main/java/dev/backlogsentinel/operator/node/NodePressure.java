@@ -1,6 +1,5 @@
 package dev.backlogsentinel.operator.node;
 
-import dev.backlogsentinel.api.ListenQueue;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.ReportedListener;
@@ -37,7 +36,7 @@ public final class NodePressure {
 
     /**
      * Saturated listeners under valid policies, once each (a listener under several policies counts
-     * once), worst first.
+     * once), longest Saturated first.
      *
      * @param forCondition true: only policies with nodeCondition; false: only policies with events
      */
@@ -58,7 +57,7 @@ public final class NodePressure {
             }
         }
         List<ReportedListener> list = new ArrayList<>(unique.values());
-        list.sort(WORST_FIRST);
+        list.sort(LONGEST_FIRST);
         return list;
     }
 
@@ -66,7 +65,12 @@ public final class NodePressure {
         return l.getPod().getUid() + "/" + l.getAddress() + "/" + l.getPort();
     }
 
-    /** Worst first (ListenQueue.worstFirst), then by pod and port, so the condition's text does not depend on report order. */
-    public static final Comparator<ReportedListener> WORST_FIRST = ListenQueue.<ReportedListener>worstFirst()
+    /**
+     * Longest Saturated first (RFC 3339 UTC times sort as text), then by pod and port: the condition
+     * names the same listeners in the same order while the incident holds, whatever the depths do,
+     * so its text (and nodes/status) moves only when a listener starts or stops being Saturated.
+     */
+    public static final Comparator<ReportedListener> LONGEST_FIRST = Comparator
+            .comparing((ReportedListener l) -> l.getSince() == null ? "~" : l.getSince())
             .thenComparing(l -> l.getPod().getNamespace() + "/" + l.getPod().getName() + ":" + l.getPort());
 }

@@ -6,6 +6,7 @@ import dev.backlogsentinel.api.policy.PolicyValidation;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorConfig;
 import dev.backlogsentinel.operator.events.EventRecorder;
+import dev.backlogsentinel.operator.events.UndeliveredEvents;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -21,6 +22,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import jakarta.inject.Inject;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +32,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keeps each BacklogPolicy's status: validity, and what all nodes report for it. Woken by the
- * policy, and by a report whose status changed for it (the policies it names now or named before);
- * patches the status only when it differs.
+ * Keeps each BacklogPolicy's status: validity, what all nodes report for it, and whether its
+ * findings' events are written. Woken by the policy, by a report whose status changed for it (the
+ * policies it names now or named before), and by a change in its refused events; patches the status
+ * only when it differs, and at most once per policy-status-min-interval (10 s) unless the spec
+ * changed: every agent watches every policy, so each patch reaches every node.
  */
 @ControllerConfiguration(name = BacklogPolicyReconciler.NAME)
 public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
@@ -50,6 +55,12 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
     @Inject
     Clock clock;
 
+    @Inject
+    UndeliveredEvents undelivered;
+
+    /** When each policy's status was last patched, for the minimum interval between patches. */
+    private final Map<ResourceID, Instant> patchedAt = new ConcurrentHashMap<>();
+
     /** The policies each report named at its last event: a report that drops a policy must still reach it. */
     private final Map<String, Set<ResourceID>> namedBefore = new ConcurrentHashMap<>();
 
@@ -61,7 +72,7 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
                 .withOnUpdateFilter((next, previous) -> !Objects.equals(next.getStatus(), previous.getStatus()))
                 .withSecondaryToPrimaryMapper(this::policiesConcerned)
                 .build();
-        return List.of(new InformerEventSource<>(reports, context));
+        return List.of(new InformerEventSource<>(reports, context), new UndeliveredEventSource(undelivered));
     }
 
     private Set<ResourceID> policiesConcerned(NodeBacklogReport report) {
@@ -85,8 +96,9 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
                 .getEventSourceFor(NodeBacklogReport.class);
         List<NodeBacklogReport> reports = reportSource.list(r -> true).toList();
         BacklogPolicyStatus previous = policy.getStatus();
-        BacklogPolicyStatus next = PolicyStatusAggregator.status(policy, reports, previous, clock.instant(),
-                config.maxSaturatedListeners());
+        Instant now = clock.instant();
+        BacklogPolicyStatus next = PolicyStatusAggregator.status(policy, reports, previous, now,
+                config.maxSaturatedListeners(), undelivered.of(policy.getMetadata().getNamespace(), policy.getMetadata().getName()));
         List<String> problems = PolicyValidation.problems(policy.getSpec());
         if (!problems.isEmpty() && !alreadySaidInvalid(policy)) {
             // Before the status: a status that says Invalid for this generation means the event went out.
@@ -100,6 +112,15 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
         if (Objects.equals(previous, next)) {
             return UpdateControl.noUpdate();
         }
+        ResourceID id = ResourceID.fromResource(policy);
+        Instant last = patchedAt.get(id);
+        boolean specChanged = previous == null || !Objects.equals(previous.getObservedGeneration(), next.getObservedGeneration());
+        Duration wait = last == null ? Duration.ZERO : Duration.between(now, last.plus(config.policyStatusMinInterval()));
+        if (!specChanged && wait.isPositive()) {
+            // Reconciled again when the interval is over, from the caches as they are then.
+            return UpdateControl.<BacklogPolicy>noUpdate().rescheduleAfter(wait);
+        }
+        patchedAt.put(id, now);
         policy.setStatus(next);
         metrics.statusPatched();
         return UpdateControl.patchStatus(policy);

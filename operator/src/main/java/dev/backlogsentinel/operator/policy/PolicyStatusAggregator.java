@@ -1,6 +1,5 @@
 package dev.backlogsentinel.operator.policy;
 
-import dev.backlogsentinel.api.ListenQueue;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
@@ -10,6 +9,8 @@ import dev.backlogsentinel.api.policy.SaturatedListener;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.api.report.ReportedListener;
+import dev.backlogsentinel.operator.events.FindingMessages;
+import dev.backlogsentinel.operator.events.UndeliveredEvents;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
@@ -18,29 +19,40 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * Builds a policy's status from every node's report (Keycloak's status aggregator): counts summed,
- * Saturated listeners worst first, the Ready condition with its lastTransitionTime kept while its
- * status holds. An invalid policy is Ready=False and counts nothing: it is not enforced at all.
+ * Saturated listeners longest first (without their depths, so an incident whose depths move does
+ * not rewrite it), the Ready and EventsWritten conditions, each with its lastTransitionTime kept
+ * while its status holds. An invalid policy is Ready=False and counts nothing: it is not enforced at all.
  */
 public final class PolicyStatusAggregator {
 
     public static final String READY = "Ready";
     public static final String ACCEPTED = "Accepted";
     public static final String INVALID = "InvalidSpec";
+    public static final String EVENTS_WRITTEN = "EventsWritten";
+    public static final String WRITTEN = "Written";
+    public static final String EVENT_WRITES_FAILING = "EventWritesFailing";
+    /** The refused findings an EventsWritten=False message names; the rest are counted. */
+    static final int REFUSALS_SHOWN = 3;
 
     private PolicyStatusAggregator() {
     }
 
+    /**
+     * @param refused the findings under this policy whose events the API server refuses now
+     *                ({@link UndeliveredEvents}), by finding key
+     */
     public static BacklogPolicyStatus status(BacklogPolicy policy, List<NodeBacklogReport> reports, BacklogPolicyStatus previous,
-            Instant now, int maxListed) {
+            Instant now, int maxListed, Map<String, UndeliveredEvents.Refusal> refused) {
         BacklogPolicyStatus status = new BacklogPolicyStatus();
         status.setObservedGeneration(policy.getMetadata().getGeneration());
         List<String> problems = PolicyValidation.problems(policy.getSpec());
         if (!problems.isEmpty()) {
-            status.setConditions(List.of(ready(previous, "False", INVALID,
+            status.setConditions(List.of(condition(previous, READY, "False", INVALID,
                     "Not enforced: " + String.join("; ", problems) + ".", policy.getMetadata().getGeneration(), now)));
             return status;
         }
@@ -64,17 +76,14 @@ public final class PolicyStatusAggregator {
                 }
             }
         }
-        list.sort(WORST_FIRST);
+        list.sort(SaturatedListener.LONGEST_FIRST);
         status.sumOf(counts);
         status.setSaturatedListeners(list.size() > maxListed ? new ArrayList<>(list.subList(0, maxListed)) : list);
-        status.setConditions(List.of(ready(previous, "True", ACCEPTED, accepted(policy.getSpec()),
-                policy.getMetadata().getGeneration(), now)));
+        status.setConditions(List.of(
+                condition(previous, READY, "True", ACCEPTED, accepted(policy.getSpec()), policy.getMetadata().getGeneration(), now),
+                eventsWritten(previous, refused, policy.getMetadata().getGeneration(), now)));
         return status;
     }
-
-    /** Worst first (ListenQueue.worstFirst), then by node, pod and port, so the status does not depend on report order. */
-    static final Comparator<SaturatedListener> WORST_FIRST = ListenQueue.<SaturatedListener>worstFirst()
-            .thenComparing(s -> s.getNode() + "/" + s.getPod() + ":" + s.getPort());
 
     private static String accepted(BacklogPolicySpec spec) {
         String ports = spec.getPorts() == null || spec.getPorts().isEmpty() ? "every listening port"
@@ -83,18 +92,45 @@ public final class PolicyStatusAggregator {
                 + spec.getCriticalPercent() + "% or when full, sustained for " + spec.getSustainFor() + ".";
     }
 
-    /** The Ready condition; lastTransitionTime moves only when its status changes. */
-    private static Condition ready(BacklogPolicyStatus previous, String status, String reason, String message, Long generation,
-            Instant now) {
+    /**
+     * Whether the events of this policy's findings reach the API server. False names the refused
+     * findings (the first few, oldest first) with the server's first answer, so its message moves
+     * only when the set of refused findings does, not at every retry.
+     */
+    private static Condition eventsWritten(BacklogPolicyStatus previous, Map<String, UndeliveredEvents.Refusal> refused,
+            Long generation, Instant now) {
+        if (refused.isEmpty()) {
+            return condition(previous, EVENTS_WRITTEN, "True", WRITTEN, "Every event of this policy's findings was written.",
+                    generation, now);
+        }
+        List<UndeliveredEvents.Refusal> oldestFirst = refused.values().stream()
+                .sorted(Comparator.comparing(UndeliveredEvents.Refusal::since).thenComparing(UndeliveredEvents.Refusal::what)).toList();
+        StringBuilder message = new StringBuilder("The API server refuses the events of ").append(refused.size())
+                .append(refused.size() == 1 ? " finding" : " findings").append(" (retried, at least once a minute): ");
+        for (int i = 0; i < Math.min(REFUSALS_SHOWN, oldestFirst.size()); i++) {
+            UndeliveredEvents.Refusal r = oldestFirst.get(i);
+            message.append(i == 0 ? "" : "; ").append(r.what()).append(", since ").append(r.since().truncatedTo(ChronoUnit.SECONDS))
+                    .append(": ").append(r.error());
+        }
+        if (oldestFirst.size() > REFUSALS_SHOWN) {
+            message.append("; and ").append(oldestFirst.size() - REFUSALS_SHOWN).append(" more");
+        }
+        return condition(previous, EVENTS_WRITTEN, "False", EVENT_WRITES_FAILING, FindingMessages.cut(message.append('.').toString()),
+                generation, now);
+    }
+
+    /** A condition of the status; its lastTransitionTime moves only when its status changes. */
+    private static Condition condition(BacklogPolicyStatus previous, String type, String status, String reason, String message,
+            Long generation, Instant now) {
         String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
         if (previous != null && previous.getConditions() != null) {
             for (Condition c : previous.getConditions()) {
-                if (READY.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+                if (type.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
                     transition = c.getLastTransitionTime();
                 }
             }
         }
-        return new ConditionBuilder().withType(READY).withStatus(status).withReason(reason).withMessage(message)
+        return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
                 .withObservedGeneration(generation).withLastTransitionTime(transition).build();
     }
 }

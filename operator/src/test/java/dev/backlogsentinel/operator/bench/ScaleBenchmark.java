@@ -238,16 +238,10 @@ class ScaleBenchmark {
         Map<String, Long> trueAt = new ConcurrentHashMap<>();
         Map<String, String> status = new ConcurrentHashMap<>();
         try (MemoryCgroup cgroup = MemoryCgroup.withLimit("bench-operator", limit)) {
-            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dquarkus.http.port=" + port, "-jar", jar.toString());
-            ProcessBuilder pb = new ProcessBuilder(cgroup.command(command)).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("KUBECONFIG", operator.kubeconfig().toString());
-            // -Dscale.nmt: Native Memory Tracking on, its summary printed after the steady window.
-            pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts + (Boolean.getBoolean("scale.nmt") ? " -XX:NativeMemoryTracking=summary" : ""));
-            pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
-            pb.environment().put("MALLOC_ARENA_MAX", "2");
             long started = System.nanoTime();
-            Process process = pb.start();
+            // -Dscale.nmt: Native Memory Tracking on, its summary printed after the steady window.
+            Process process = startOperator(jar, operator, javaOpts + (Boolean.getBoolean("scale.nmt")
+                    ? " -XX:NativeMemoryTracking=summary" : ""), cgroup, port, log);
             MemoryWatch memory = new MemoryWatch(process.pid(), port);
             try {
                 // The simulated agents renew their Leases, spread over the interval.
@@ -361,6 +355,25 @@ class ScaleBenchmark {
                 }
                 System.out.println("operator log: " + log);
             }
+        }
+    }
+
+    /** The packaged operator as the chart runs it: its javaOpts, in a memory cgroup, as the given identity. */
+    static Process startOperator(Path jar, Identity operator, String javaOpts, MemoryCgroup cgroup, int port, Path log)
+            throws java.io.IOException {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=" + port, "-jar", jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cgroup.command(command)).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("KUBECONFIG", operator.kubeconfig().toString());
+        pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts);
+        pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
+        pb.environment().put("MALLOC_ARENA_MAX", "2");
+        return pb.start();
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 

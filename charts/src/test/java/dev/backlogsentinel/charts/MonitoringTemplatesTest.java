@@ -30,7 +30,8 @@ class MonitoringTemplatesTest {
     static final Path DASHBOARD = Rendered.CHART.resolve("dashboards/backlog-sentinel.json");
     static final Path README = Path.of("../README.md");
     static final List<String> ALERTS = List.of("BacklogListenQueueSaturated", "BacklogListenOverflows", "BacklogAgentDown",
-            "BacklogAgentWritesFailing", "BacklogOperatorReconcileErrors", "BacklogOperatorDown");
+            "BacklogAgentWritesFailing", "BacklogAgentScansStalled", "BacklogOperatorReconcileErrors", "BacklogOperatorEventWritesFailing",
+            "BacklogOperatorDown");
 
     static List<GenericKubernetesResource> kind(Rendered r, String kind) {
         return r.objects.stream().filter(o -> o.getKind().equals(kind)).map(GenericKubernetesResource.class::cast).toList();
@@ -155,6 +156,21 @@ class MonitoringTemplatesTest {
                 .allSatisfy(a -> assertThat(a.get("expr").toString()).contains("{job=\"node-agents\"").doesNotContain("ops"));
     }
 
+    /** PromQL compares the scan's age in seconds: the chart turns scanStalled.after, a duration, into them. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"''|60|5m", "90s|90|5m", "1m30s|90|10m", "1.5m|90|2m", "2h|7200|15m", "500ms|0.5|1m"})
+    void scanStalledAfterIsSecondsInTheExpressionAndForIsTheAlertsFor(String after, String seconds, String holdFor) {
+        Map<String, Object> values = new HashMap<>(Map.of("prometheusRule.enabled", "true", "prometheusRule.scanStalled.for", holdFor));
+        if (!after.isEmpty()) {
+            values.put("prometheusRule.scanStalled.after", after);
+        }
+        Map<String, Object> stalled = rules(kind(Rendered.with(values), "PrometheusRule").getFirst()).stream()
+                .filter(a -> a.get("alert").equals("BacklogAgentScansStalled")).findFirst().orElseThrow();
+        assertThat(stalled.get("expr").toString()).contains("(backlog_last_scan_completed_timestamp_seconds{").contains("} > 0) > " + seconds + "\n")
+                .contains("backlog_last_scan_completed_timestamp_seconds{").endsWith("} == 0");
+        assertThat(stalled.get("for")).isEqualTo(holdFor);
+    }
+
     @Test
     void dashboardConfigMapCarriesTheSidecarLabelTheConfiguredOnesAndTheDashboardFile() throws IOException {
         Rendered r = Rendered.with(Map.of("grafanaDashboard.enabled", "true", "grafanaDashboard.labels.team", "platform",
@@ -189,6 +205,7 @@ class MonitoringTemplatesTest {
                   agentSelector: 'job="node-agents"'
                   operatorSelector: ""
                   saturation: {ratio: 0.8, for: 10m}
+                  scanStalled: {after: 90s, for: 10m}
                   alertLabels: {team: platform}
                   runbookUrl: https://wiki.example/backlog-sentinel
                 grafanaDashboard:
@@ -206,7 +223,8 @@ class MonitoringTemplatesTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"prometheusRule.unknownKey|x", "prometheusRule.saturation.ratio|0",
-            "prometheusRule.saturation.ratio|many", "prometheusRule.saturation.for|a while", "grafanaDashboard.labels.grafana_dashboard|1",
+            "prometheusRule.saturation.ratio|many", "prometheusRule.saturation.for|a while", "prometheusRule.scanStalled.after|a minute",
+            "prometheusRule.scanStalled.for|-5m", "prometheusRule.scanStalled.often|1m", "grafanaDashboard.labels.grafana_dashboard|1",
             "grafanaDashboard.folder|x", "prometheusRule.enabled|maybe"})
     void badMonitoringValuesAreRefusedBySchema(String key, String value) {
         assertThatThrownBy(() -> Rendered.with(Map.of(key, value))).hasMessageContaining("schema");

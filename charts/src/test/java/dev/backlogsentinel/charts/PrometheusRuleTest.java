@@ -86,7 +86,7 @@ class PrometheusRuleTest {
         writeRules(Map.of(), dir);
         Run check = promtool(dir, "check", "rules", "rules.yaml");
         assertThat(check.exit()).as(check.output()).isZero();
-        assertThat(check.output()).contains("SUCCESS: 6 rules found");
+        assertThat(check.output()).contains("SUCCESS: 8 rules found");
         Run test = promtool(dir, "test", "rules", "alerts-test.yaml");
         assertThat(test.exit()).as(test.output()).isZero();
         assertThat(test.output()).contains("SUCCESS");
@@ -99,6 +99,9 @@ class PrometheusRuleTest {
             "prometheusRule.saturation.for|15m|BacklogListenQueueSaturated",
             "prometheusRule.agentSelector|job=\"backlog-sentinel-agent\"|BacklogAgentDown",
             "prometheusRule.operatorSelector|namespace=\"other\"|BacklogOperatorReconcileErrors",
+            "prometheusRule.operatorSelector|namespace=\"other\"|BacklogOperatorEventWritesFailing",
+            "prometheusRule.scanStalled.after|8m|BacklogAgentScansStalled",
+            "prometheusRule.scanStalled.for|10m|BacklogAgentScansStalled",
             "prometheusRule.runbookUrl|https://wiki.example/runbooks|BacklogOperatorDown"})
     void theUnitTestsFailWhenARuleChanges(String key, String value, String failingAlert, @TempDir Path dir) throws Exception {
         writeRules(Map.of(key, value), dir);

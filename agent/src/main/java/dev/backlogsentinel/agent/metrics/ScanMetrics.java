@@ -18,11 +18,13 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -37,7 +39,11 @@ import java.util.function.ToDoubleFunction;
 public class ScanMetrics {
 
     private final MeterRegistry registry;
+    private final Clock clock;
     private final Timer scanDuration;
+    /** When the last scan was recorded, in epoch milliseconds by the injected clock; 0 before the first. */
+    private final AtomicLong lastScanCompleted = new AtomicLong();
+    private final Gauge lastScanCompletedGauge;
     private final AtomicInteger namespaces = new AtomicInteger();
     private final AtomicInteger listeners = new AtomicInteger();
     private final Map<ScanErrors.Kind, Counter> errors = new HashMap<>();
@@ -52,14 +58,24 @@ public class ScanMetrics {
     private final Counter leaseWithheld;
 
     @Inject
-    public ScanMetrics(MeterRegistry registry) {
+    public ScanMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
+        this.clock = clock;
         this.scanDuration = Timer.builder("backlog.scan.duration").description("Time to scan every network namespace of the machine")
                 .register(registry);
         Gauge.builder("backlog.namespaces", namespaces, AtomicInteger::get).strongReference(true)
                 .description("Network namespaces read in the last scan").register(registry);
         Gauge.builder("backlog.listeners", listeners, AtomicInteger::get).strongReference(true)
                 .description("Listening TCP sockets found in the last scan").register(registry);
+        // A timestamp rather than an age: Prometheus computes time() - it at each evaluation, so the
+        // age keeps growing while the scan loop is stuck, whatever the scrape interval, and the
+        // value changes only when a scan completes (Prometheus's own ..._timestamp_seconds
+        // convention). The clocks of the node and of Prometheus must agree to well within the
+        // chart's threshold, which NTP gives. 0, not absent, until the first scan completes: an
+        // agent that never completes one is seen, not confused with one that is not scraped.
+        lastScanCompletedGauge = Gauge.builder("backlog.last.scan.completed.timestamp", lastScanCompleted, t -> t.get() / 1000.0)
+                .baseUnit("seconds").strongReference(true)
+                .description("Unix time of the last completed scan (0 before the first)").register(registry);
         reportWrites = Counter.builder("backlog.report.writes").description("NodeBacklogReport writes that went through")
                 .register(registry);
         reportFailures = Counter.builder("backlog.report.write.failures").description("NodeBacklogReport writes that failed (retried)")
@@ -165,12 +181,13 @@ public class ScanMetrics {
                 });
             }
         }
+        lastScanCompleted.set(clock.millis());
     }
 
     /**
-     * Removes this bean's listener, namespace and reader series. Micrometer's global registry
-     * outlives an application restart in the same JVM, so series left behind would be scraped
-     * with their last values forever.
+     * Removes this bean's listener, namespace and reader series, and its last-scan time.
+     * Micrometer's global registry outlives an application restart in the same JVM, so series left
+     * behind would be scraped with their last values forever.
      */
     @PreDestroy
     synchronized void close() {
@@ -178,6 +195,8 @@ public class ScanMetrics {
         byNamespace.clear();
         readerInfo.values().forEach(registry::remove);
         readerInfo.clear();
+        // Left behind, it would be what a new bean's registration returns, reading this bean's time.
+        registry.remove(lastScanCompletedGauge);
     }
 
     private void recordReader(String reader) {

@@ -74,7 +74,7 @@ class ClusterAgentOutageTest {
             var settings = new ClusterAgent.Settings("outage-late", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
                     Duration.ofSeconds(1), Duration.ofSeconds(1), true);
             long t0 = System.nanoTime();
-            try (ClusterAgent agent = new ClusterAgent(client, scanner, new ScanMetrics(registry), Clock.systemUTC(), settings).start()) {
+            try (ClusterAgent agent = new ClusterAgent(client, scanner, new ScanMetrics(registry, Clock.systemUTC()), Clock.systemUTC(), settings).start()) {
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("start-up").isLessThan(Duration.ofSeconds(2));
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                         assertThat(registry.get("backlog.scan.duration").timer().count()).as("scanning").isGreaterThanOrEqualTo(5));
@@ -95,7 +95,7 @@ class ClusterAgentOutageTest {
     @Test
     void scansGoOnDuringAnOutageAndTheReportCatchesUpWithTheKernel() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ScanMetrics metrics = new ScanMetrics(registry);
+        ScanMetrics metrics = new ScanMetrics(registry, Clock.systemUTC());
         String uid = stage.pod("outage", "web-0", "outage-node", Map.of());
         stage.policy("outage", "web", spec -> spec.setSustainFor("0s"));
         try (KubernetesClient client = agentThroughProxy(); NetnsFixture netns = NetnsFixture.create()) {

@@ -62,6 +62,7 @@ class ChartMetricNamesTest {
         assertThat(used).as("what the extraction finds in the chart").contains("backlog_listen_queue_usage_ratio", "backlog_listen_queue_depth",
                 "backlog_listen_queue_limit", "backlog_netns_listen_overflows_total", "backlog_report_write_failures_total",
                 "backlog_lease_renewal_failures_total", "backlog_scan_duration_seconds_sum", "backlog_scan_duration_seconds_count",
+                "backlog_last_scan_completed_timestamp_seconds",
                 "process_cpu_time_ns_total", "jvm_memory_used_bytes");
         assertThat(ChartMetricNames.missing(used, scrape)).as("used by the chart, not in the agent's /q/metrics").isEmpty();
 

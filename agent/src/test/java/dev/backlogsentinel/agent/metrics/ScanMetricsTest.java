@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +30,9 @@ class ScanMetricsTest {
 
     @Inject
     ScanMetrics metrics;
+
+    @Inject
+    Clock clock;
 
     static String scrape() {
         return given().get("/q/metrics").then().statusCode(200).extract().asString();
@@ -52,6 +56,12 @@ class ScanMetricsTest {
         return Double.NaN;
     }
 
+    /** The value of a series without labels, or NaN when it is not there. */
+    static double unlabelled(String body, String name) {
+        return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElse(Double.NaN);
+    }
+
     @Test
     void listenerAndNamespaceSeriesFollowTheKernelAndLeaveWithTheListener() throws Exception {
         try (NetnsFixture netns = NetnsFixture.create(); NodeScanner scanner = factory.create(ReaderChoice.NETLINK, Path.of("/proc"))) {
@@ -71,8 +81,11 @@ class ScanMetricsTest {
             });
 
             netns.closeSockets();
+            double before = clock.millis() / 1000.0;
             metrics.record(scanner.scan());
             String body = scrape();
+            assertThat(unlabelled(body, "backlog_last_scan_completed_timestamp_seconds")).as("the scan just recorded, by the app's clock")
+                    .isBetween(before, clock.millis() / 1000.0);
             assertThat(value(body, "backlog_listen_queue_depth", ns, "port=\"8080\"")).as("series removed: %s",
                     body.lines().filter(l -> l.startsWith("backlog_listen_queue_depth")).toList()).isNaN();
             assertThat(value(body, "backlog_netns_listen_overflows_total", ns)).as("namespace still there").isGreaterThan(0);

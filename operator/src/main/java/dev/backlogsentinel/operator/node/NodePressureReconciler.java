@@ -1,11 +1,13 @@
 package dev.backlogsentinel.operator.node;
 
 import dev.backlogsentinel.api.Conventions;
-import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
 import dev.backlogsentinel.operator.policy.PolicyIndex;
-import dev.backlogsentinel.operator.policy.ValidPolicies;
+import dev.backlogsentinel.operator.policy.PolicyCache;
+import dev.backlogsentinel.operator.policy.ReportCache;
+import dev.backlogsentinel.operator.informers.Nudge;
+import dev.backlogsentinel.operator.informers.PrimaryEvents;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
@@ -20,14 +22,14 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import jakarta.inject.Inject;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * One reconcile per NodeBacklogReport (one per node), also woken when the node's agent goes silent
  * or speaks again (not by its renewals: AgentSilenceEventSource) and by a change of a policy the
- * report names, since a policy's flags decide what its listeners mean. A report is all status (its
+ * report names, since a policy's flags decide what its listeners mean. Its primary informer is the
+ * operator's only copy of the reports ({@link ReportCache}); the policies are read from the
+ * policy-status controller's ({@link PolicyCache}). A report is all status (its
  * generation never moves), so every write of it must wake this controller.
  */
 @ControllerConfiguration(name = NodePressureReconciler.NAME, generationAwareEventProcessing = false)
@@ -43,6 +45,14 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
 
     @Inject
     AgentHeartbeats heartbeats;
+
+    @Inject
+    PolicyCache policies;
+
+    @Inject
+    ReportCache reports;
+
+    static final java.time.Duration CACHE_WAIT = java.time.Duration.ofSeconds(1);
 
     private AgentSilenceEventSource silence;
 
@@ -61,30 +71,27 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                             : Set.of();
                 })
                 .build();
-        // A policy concerns the nodes whose report names it; its status patches (generation unchanged) concern none.
-        var policies = InformerEventSourceConfiguration.from(BacklogPolicy.class, NodeBacklogReport.class)
-                .withName("policies-for-nodes")
-                .withWatchAllNamespaces()
-                .withOnUpdateFilter((next, previous) -> !Objects.equals(next.getMetadata().getGeneration(),
-                        previous.getMetadata().getGeneration()))
-                .withSecondaryToPrimaryMapper(policy -> context.getPrimaryCache()
-                        .byIndex(PolicyIndex.NAME, PolicyIndex.key(policy.getMetadata().getNamespace(), policy.getMetadata().getName()))
-                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .build();
         InformerEventSource<Lease, NodeBacklogReport> leaseSource = new InformerEventSource<>(leases, context);
         heartbeats.watching(() -> leaseSource.informerHealthIndicators().values().stream().allMatch(InformerHealthIndicator::isWatching));
         silence = new AgentSilenceEventSource(leaseSource, heartbeats);
-        return List.of(leaseSource, silence, new InformerEventSource<>(policies, context));
+        // The policies are the policy-status controller's cache (PolicyCache, not a second informer): a
+        // spec change (created, edited, deleted) wakes the nodes whose report names the policy; a status patch wakes none.
+        reports.use(context.getPrimaryCache());
+        Nudge<NodeBacklogReport> nudge = new Nudge<>("policy-spec-changes");
+        policies.onSpecChange(policy -> reports.byIndex(PolicyIndex.NAME,
+                PolicyIndex.key(policy.getMetadata().getNamespace(), policy.getMetadata().getName()))
+                .forEach(report -> nudge.wake(ResourceID.fromResource(report))));
+        return List.of(leaseSource, silence, nudge, new PrimaryEvents<>("report-events", reports::changed));
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public UpdateControl<NodeBacklogReport> reconcile(NodeBacklogReport report, Context<NodeBacklogReport> context) {
+        if (!policies.synced()) {
+            // Judged against a partial list of policies, a saturated node would be said to have none.
+            return UpdateControl.<NodeBacklogReport>noUpdate().rescheduleAfter(CACHE_WAIT);
+        }
         Lease lease = context.getSecondaryResource(Lease.class, "agent-leases").orElse(null);
-        var policySource = (InformerEventSource<BacklogPolicy, NodeBacklogReport>) context.eventSourceRetriever()
-                .getEventSourceFor(BacklogPolicy.class);
-        ValidPolicies policies = ValidPolicies.of(policySource.list(p -> true));
-        NodeReconciliation.Result result = reconciliation.reconcile(report, lease, policies);
+        NodeReconciliation.Result result = reconciliation.reconcile(report, lease, policies.valid());
         silence.actedOn(report.getMetadata().getName(), result.agentAlive());
         return result.lookAgainIn()
                 .map(after -> UpdateControl.<NodeBacklogReport>noUpdate().rescheduleAfter(after))

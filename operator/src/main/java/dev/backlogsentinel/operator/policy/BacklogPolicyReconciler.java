@@ -10,7 +10,8 @@ import dev.backlogsentinel.operator.events.UndeliveredEvents;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import dev.backlogsentinel.operator.informers.Nudge;
+import dev.backlogsentinel.operator.informers.PrimaryEvents;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -18,7 +19,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
@@ -34,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Keeps each BacklogPolicy's status: validity, what all nodes report for it, and whether its
  * findings' events are written. Woken by the policy, by a report whose status changed for it (the
- * policies it names now or named before), and by a change in its refused events; patches the status
+ * policies it names now or named before; the reports are the node-pressure controller's cache,
+ * {@link ReportCache}, not a second informer), and by a change in its refused events; patches the status
  * only when it differs, and at most once per policy-status-min-interval (10 s) unless the spec
  * changed: every agent watches every policy, so each patch reaches every node.
  */
@@ -58,43 +59,42 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
     @Inject
     UndeliveredEvents undelivered;
 
+    static final Duration CACHE_WAIT = Duration.ofSeconds(1);
+
     /** When each policy's status was last patched, for the minimum interval between patches. */
     private final Map<ResourceID, Instant> patchedAt = new ConcurrentHashMap<>();
 
-    /** The policies each report named at its last event: a report that drops a policy must still reach it. */
-    private final Map<String, Set<ResourceID>> namedBefore = new ConcurrentHashMap<>();
+    @Inject
+    PolicyCache policies;
+
+    @Inject
+    ReportCache reports;
 
     @Override
     public List<EventSource<?, BacklogPolicy>> prepareEventSources(EventSourceContext<BacklogPolicy> context) {
-        var reports = InformerEventSourceConfiguration.from(NodeBacklogReport.class, BacklogPolicy.class)
-                .withName("reports-for-policies")
-                // The operator's own memory annotation on a report changes nothing a policy counts.
-                .withOnUpdateFilter((next, previous) -> !Objects.equals(next.getStatus(), previous.getStatus()))
-                .withSecondaryToPrimaryMapper(this::policiesConcerned)
-                .build();
-        return List.of(new InformerEventSource<>(reports, context), new UndeliveredEventSource(undelivered));
-    }
-
-    private Set<ResourceID> policiesConcerned(NodeBacklogReport report) {
-        Set<ResourceID> now = new HashSet<>();
-        for (String key : PolicyIndex.policiesOf(report)) {
-            int slash = key.indexOf('/');
-            now.add(new ResourceID(key.substring(slash + 1), key.substring(0, slash)));
-        }
-        Set<ResourceID> concerned = new HashSet<>(now);
-        Set<ResourceID> before = namedBefore.put(report.getMetadata().getName(), now);
-        if (before != null) {
-            concerned.addAll(before);
-        }
-        return concerned;
+        policies.use(context.getPrimaryCache());
+        Nudge<BacklogPolicy> nudge = new Nudge<>("policy-nudges");
+        // The reports are the node-pressure controller's cache: a status change there wakes the policies it names, before and after.
+        reports.onStatusChange((now, before) -> {
+            Set<String> concerned = new HashSet<>();
+            for (NodeBacklogReport r : new NodeBacklogReport[] {now, before}) {
+                if (r != null) {
+                    concerned.addAll(PolicyIndex.policiesOf(r));
+                }
+            }
+            concerned.forEach(key -> nudge.wake(PolicyIndex.resourceId(key)));
+        });
+        undelivered.onChange((namespace, name) -> nudge.wake(new ResourceID(name, namespace)));
+        return List.of(nudge, new PrimaryEvents<>("policy-events", policies::changed));
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public UpdateControl<BacklogPolicy> reconcile(BacklogPolicy policy, Context<BacklogPolicy> context) {
-        var reportSource = (InformerEventSource<NodeBacklogReport, BacklogPolicy>) context.eventSourceRetriever()
-                .getEventSourceFor(NodeBacklogReport.class);
-        List<NodeBacklogReport> reports = reportSource.list(r -> true).toList();
+        if (!reports.synced()) {
+            // Counts from a partial list would be false: wait for the node-pressure controller's cache.
+            return UpdateControl.<BacklogPolicy>noUpdate().rescheduleAfter(CACHE_WAIT);
+        }
+        List<NodeBacklogReport> reports = this.reports.list(r -> true).toList();
         BacklogPolicyStatus previous = policy.getStatus();
         Instant now = clock.instant();
         BacklogPolicyStatus next = PolicyStatusAggregator.status(policy, reports, previous, now,

@@ -4,6 +4,8 @@ import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.api.report.ReportedListener;
 
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +24,12 @@ public final class PolicyIndex {
 
     public static String key(String namespace, String name) {
         return namespace + "/" + name;
+    }
+
+    /** The policy a key names. */
+    public static ResourceID resourceId(String key) {
+        int slash = key.indexOf('/');
+        return new ResourceID(key.substring(slash + 1), key.substring(0, slash));
     }
 
     public static List<String> policiesOf(NodeBacklogReport report) {

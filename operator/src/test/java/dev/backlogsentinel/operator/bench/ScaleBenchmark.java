@@ -5,6 +5,8 @@ import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
+import dev.backlogsentinel.api.report.ListenerProcess;
+import dev.backlogsentinel.api.report.NetnsSysctls;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import dev.backlogsentinel.api.report.PodRef;
 import dev.backlogsentinel.api.report.PolicyCount;
@@ -62,14 +64,15 @@ import java.util.stream.IntStream;
 
 /**
  * The packaged operator at cluster scale, on a real kube-apiserver with simulated nodes: N Nodes,
- * N NodeBacklogReports and N agent Leases renewed at the agents' interval, the operator as a
+ * N NodeBacklogReports of a busy node's size (20 listeners in Warning, every field filled) and N
+ * agent Leases renewed at the agents' interval, the operator as a
  * process in a memory cgroup with the chart's limit and javaOpts, as the chart's operator
  * ServiceAccount. Its requests are counted by the API server itself (audit log). Not a test: it
  * prints figures, side by side with an earlier operator's when one is given.
  *
  * <pre>
  * ./mvnw -Pbench -pl operator -am verify [-Dscale.nodes=100,1000,5000] [-Dscale.renew=10s] [-Dscale.steadySeconds=60] [-Dscale.settleSeconds=15] [-Dbench.quick]
- *        [-Dscale.before=/path/to/an/earlier/operator/quarkus-run.jar]
+ *        [-Dscale.listeners=20] [-Dscale.before=/path/to/an/earlier/operator/quarkus-run.jar]
  * </pre>
  */
 class ScaleBenchmark {
@@ -136,7 +139,7 @@ class ScaleBenchmark {
         return "node-%05d".formatted(i);
     }
 
-    /** N nodes as kubelets register them, each with its agent's Lease and a report in which nothing is wrong. */
+    /** N nodes as kubelets register them, each with its agent's Lease and a report of LISTENERS listeners in Warning. */
     static void layOut(KubernetesClient stage, int n) throws Exception {
         long t0 = System.nanoTime();
         stage.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
@@ -161,7 +164,7 @@ class ScaleBenchmark {
                 NodeBacklogReport report = new NodeBacklogReport();
                 report.setMetadata(new ObjectMetaBuilder().withName(name).build());
                 stage.resource(report).create();
-                writeStatus(stage, name, List.of());
+                writeStatus(stage, name, warnings(name));
                 return null;
             }));
         }
@@ -197,10 +200,49 @@ class ScaleBenchmark {
         status.setReader("netlink");
         status.setUpdatedAt(Instant.now().toString());
         status.setTotals(new ReportTotals(12, 30, 1));
-        status.setPolicies(List.of(new PolicyCount("shop", "web", 1, 1, 0, listeners.size())));
+        int saturated = (int) listeners.stream().filter(l -> l.getState() == ListenerState.Saturated).count();
+        status.setPolicies(List.of(new PolicyCount("shop", "web", listeners.size(), listeners.size(), listeners.size() - saturated,
+                saturated)));
         status.setListeners(listeners);
         stage.resources(NodeBacklogReport.class).resource(Patches.target(new NodeBacklogReport(), null, node)).subresource("status")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+    }
+
+    /** Listeners in Warning that each node's report carries all along (a report lists only listeners that are not OK). */
+    static final int LISTENERS = BenchmarkSizes.count("scale.listeners", 20, 20);
+
+    /**
+     * A node's listeners in Warning, every field filled as the agent fills it (pod, process,
+     * container, the namespace's knobs and counters): the size of a busy node's real report.
+     */
+    static List<ReportedListener> warnings(String node) {
+        List<ReportedListener> list = new ArrayList<>();
+        for (int k = 0; k < LISTENERS; k++) {
+            String pod = "api-" + node + "-" + k;
+            ReportedListener l = new ReportedListener();
+            l.setPolicy("web");
+            l.setPod(new PodRef("shop", pod, UUID.nameUUIDFromBytes(pod.getBytes()).toString()));
+            l.setNetns(4026532280L + k);
+            l.setFamily("IPv4");
+            l.setAddress("0.0.0.0");
+            l.setPort(8080 + k);
+            l.setState(ListenerState.Warning);
+            l.setSince("2026-12-06T10:00:00Z");
+            l.setDepth(3000 + k);
+            l.setPeakDepth(3500 + k);
+            l.setLimit(4096);
+            l.setLimitedBy("somaxconn");
+            l.setSynRecv(12);
+            l.setOverflowsTotal(0L);
+            l.setDropsTotal(0L);
+            l.setReqQFullDropTotal(0L);
+            l.setProcess(new ListenerProcess(4000 + k, "java", "containerd://" + UUID.nameUUIDFromBytes((pod + "c").getBytes())
+                    .toString().replace("-", "") + "0123456789abcdef0123456789abcdef", "server", "java", 1));
+            l.setSysctls(new NetnsSysctls(4096, 1, 0, 4096));
+            l.setFull(false);
+            list.add(l);
+        }
+        return list;
     }
 
     static ReportedListener saturated(int i) {
@@ -309,7 +351,9 @@ class ScaleBenchmark {
                 for (int i = 0; i < burst; i++) {
                     int k = i;
                     writes.add(writers.submit(() -> {
-                        writeStatus(stage, node(k), List.of(saturated(k)));
+                        List<ReportedListener> listeners = new ArrayList<>(warnings(node(k)));
+                        listeners.add(saturated(k));
+                        writeStatus(stage, node(k), listeners);
                         writtenAt.put(node(k), System.nanoTime());
                     }));
                 }

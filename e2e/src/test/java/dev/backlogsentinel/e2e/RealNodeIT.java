@@ -92,7 +92,7 @@ class RealNodeIT {
     }
 
     /** The slow server's image: its classes on the same base, built with Jib's own API as a tarball. */
-    private static Path workloadImage() throws Exception {
+    static Path workloadImage() throws Exception {
         Path base = TestNode.baseImage();
         Path classes = Path.of("target/test-classes").toAbsolutePath();
         Path pkg = classes.resolve(SlowServer.class.getPackageName().replace('.', '/'));
@@ -502,7 +502,7 @@ class RealNodeIT {
         return Integer.parseInt(m.group(1));
     }
 
-    private static Path resource(String name) {
+    static Path resource(String name) {
         return Path.of("src/test/resources/real-node").resolve(name).toAbsolutePath();
     }
 

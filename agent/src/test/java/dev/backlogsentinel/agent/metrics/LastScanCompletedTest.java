@@ -73,6 +73,26 @@ class LastScanCompletedTest {
         assertThat(sample(registry)).isEqualTo(Instant.parse("2026-12-01T20:28:32Z").getEpochSecond());
     }
 
+    @Test
+    void theTimeFromOneCompletedScanToTheNextIsAHistogramAroundTheDefaultInterval() {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T20:27:32Z"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ScanMetrics metrics = new ScanMetrics(registry, clock);
+        metrics.record(scan(clock.instant()));
+        // On time twice, then a starved one (4 s) and a very late one (12 s).
+        for (long millis : new long[] {2000, 2050, 4000, 12000}) {
+            clock.advance(Duration.ofMillis(millis));
+            metrics.record(scan(clock.instant()));
+        }
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("backlog_scan_interval_seconds_count 4.0")
+                .contains("backlog_scan_interval_seconds_bucket{le=\"2.1\",} 2.0")
+                .contains("backlog_scan_interval_seconds_bucket{le=\"3.0\",} 2.0")
+                .contains("backlog_scan_interval_seconds_bucket{le=\"5.0\",} 3.0")
+                .contains("backlog_scan_interval_seconds_bucket{le=\"30.0\",} 4.0")
+                .contains("backlog_scan_interval_seconds_max 12.0");
+    }
+
     /** A clock the test moves by hand. */
     static final class TestClock extends Clock {
 

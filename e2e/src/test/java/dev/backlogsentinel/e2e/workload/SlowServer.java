@@ -25,6 +25,8 @@ import java.util.List;
  * <li>{@code flood PORT N}: N connection attempts to 127.0.0.1:PORT from the pod's own network
  * namespace, held for two seconds (long enough for SYN retransmits), then exit.</li>
  * <li>{@code tell PORT COMMAND}: send a command to the server's control port.</li>
+ * <li>{@code spin THREADS}: keep THREADS threads busy for ever: the CPU hog of the contention
+ * benchmark, an ordinary process of an ordinary pod.</li>
  * </ul>
  * Run through {@code kubectl exec}, so the connections come from inside the pod, as its clients'
  * would through a Service.
@@ -41,12 +43,30 @@ public final class SlowServer {
             case "serve" -> serve(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "flood" -> flood(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
             case "tell" -> System.out.println(tell(Integer.parseInt(args[1]), args[2]));
+            case "spin" -> spin(Integer.parseInt(args[1]));
             default -> {
-                System.err.println("usage: serve PORT BACKLOG | flood PORT N | tell PORT drain|hold");
+                System.err.println("usage: serve PORT BACKLOG | flood PORT N | tell PORT drain|hold | spin THREADS");
                 System.exit(2);
             }
         }
     }
+
+    /** Busy threads that never yield; a volatile sink keeps the JIT from dropping the work. */
+    private static void spin(int threads) throws InterruptedException {
+        System.out.printf("spinning %d threads%n", threads);
+        for (int i = 0; i < threads; i++) {
+            Thread.ofPlatform().name("spin-" + i).start(() -> {
+                long x = 0;
+                while (true) {
+                    x += System.nanoTime() % 7;
+                    sink = x;
+                }
+            });
+        }
+        Thread.currentThread().join();
+    }
+
+    private static volatile long sink;
 
     private static void serve(int port, int backlog) throws IOException {
         ServerSocket server = new ServerSocket();

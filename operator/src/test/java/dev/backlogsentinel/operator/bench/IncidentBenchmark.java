@@ -141,7 +141,7 @@ class IncidentBenchmark {
         AtomicInteger nodeEvents = new AtomicInteger();
         ScheduledExecutorService agents = Executors.newScheduledThreadPool(8);
         try (MemoryCgroup cgroup = MemoryCgroup.withLimit("bench-incident", 384L << 20)) {
-            Process process = ScaleBenchmark.startOperator(jar, operator, javaOpts, cgroup, port, log);
+            Process process = ScaleBenchmark.startOperator(jar, operator.kubeconfig(), javaOpts, cgroup, port, log);
             ScaleBenchmark.MemoryWatch memory = new ScaleBenchmark.MemoryWatch(process.pid(), port);
             try (Watch nodes = stage.nodes().watch(new ConditionWatch(condition, nodeEvents));
                     Watch policies = stage.resources(BacklogPolicy.class).inAnyNamespace().watch(new Counting<>(policyEvents))) {

@@ -282,7 +282,7 @@ class ScaleBenchmark {
         try (MemoryCgroup cgroup = MemoryCgroup.withLimit("bench-operator", limit)) {
             long started = System.nanoTime();
             // -Dscale.nmt: Native Memory Tracking on, its summary printed after the steady window.
-            Process process = startOperator(jar, operator, javaOpts + (Boolean.getBoolean("scale.nmt")
+            Process process = startOperator(jar, operator.kubeconfig(), javaOpts + (Boolean.getBoolean("scale.nmt")
                     ? " -XX:NativeMemoryTracking=summary" : ""), cgroup, port, log);
             MemoryWatch memory = new MemoryWatch(process.pid(), port);
             try {
@@ -402,16 +402,24 @@ class ScaleBenchmark {
         }
     }
 
-    /** The packaged operator as the chart runs it: its javaOpts, in a memory cgroup, as the given identity. */
-    static Process startOperator(Path jar, Identity operator, String javaOpts, MemoryCgroup cgroup, int port, Path log)
+    /** The packaged operator as the chart runs it: its javaOpts, in a memory cgroup, as the identity of a kubeconfig. */
+    static Process startOperator(Path jar, Path kubeconfig, String javaOpts, MemoryCgroup cgroup, int port, Path log)
             throws java.io.IOException {
+        return startOperator(jar, kubeconfig, javaOpts, cgroup, port, log, Map.of());
+    }
+
+    /** The same, with settings as the chart's operator.extraEnv would give them (BACKLOG_OPERATOR_*). */
+    static Process startOperator(Path jar, Path kubeconfig, String javaOpts, MemoryCgroup cgroup, int port, Path log,
+            Map<String, String> env) throws java.io.IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port, "-jar", jar.toString());
-        ProcessBuilder pb = new ProcessBuilder(cgroup.command(command)).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("KUBECONFIG", operator.kubeconfig().toString());
+        ProcessBuilder pb = new ProcessBuilder(cgroup.command(command)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
         pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts);
         pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
         pb.environment().put("MALLOC_ARENA_MAX", "2");
+        pb.environment().putAll(env);
         return pb.start();
     }
 

@@ -272,6 +272,32 @@ class NodePressureAndEventsTest {
     }
 
     @Test
+    void depthsThatMoveChangeNeitherThePolicyStatusNorTheNodeCondition() throws Exception {
+        cluster.node("n13");
+        String uid = cluster.pod("deep", "web-0");
+        cluster.policy("deep", "web", spec -> { });
+        cluster.lease("n13", Instant.now());
+        cluster.report("n13", "2026-11-21T10:00:00Z", counts("deep", "web", 1),
+                List.of(Cluster.saturated("web", "deep", "web-0", uid, 8080, 17, 16, "backlog", SINCE, 3)));
+        await().atMost(WAIT).until(() -> cluster.policy("deep", "web").getStatus() != null
+                && Integer.valueOf(1).equals(cluster.policy("deep", "web").getStatus().getSaturated()) && cluster.pressure("n13") != null);
+        // Past the status interval, so that a patch would not be held back by it.
+        Thread.sleep(config.policyStatusMinInterval().toMillis() + 500);
+        String policyVersion = cluster.policy("deep", "web").getMetadata().getResourceVersion();
+        String nodeVersion = admin.nodes().withName("n13").get().getMetadata().getResourceVersion();
+        for (int depth : new int[] {12, 15, 17}) {
+            cluster.report("n13", "2026-11-21T10:00:0" + depth % 10 + "Z", counts("deep", "web", 1),
+                    List.of(Cluster.saturated("web", "deep", "web-0", uid, 8080, depth, 16, "backlog", SINCE, 3 + depth)));
+            Thread.sleep(1_000);
+        }
+        Thread.sleep(2_000);
+        assertThat(cluster.policy("deep", "web").getMetadata().getResourceVersion())
+                .as("no policy status patch, so no watch event for the agents").isEqualTo(policyVersion);
+        assertThat(admin.nodes().withName("n13").get().getMetadata().getResourceVersion()).as("no nodes/status patch")
+                .isEqualTo(nodeVersion);
+    }
+
+    @Test
     void aPolicyStatusIsPatchedAtMostOncePerIntervalWhileItsListenersChangeAndEndsWithTheLatest() throws Exception {
         cluster.node("n12");
         cluster.policy("churn", "web", spec -> { });

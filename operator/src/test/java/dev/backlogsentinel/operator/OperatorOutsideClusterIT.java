@@ -47,7 +47,7 @@ class OperatorOutsideClusterIT {
                 NodeCondition c = cluster.pressure("dev-1");
                 assertThat(c).as("log:%n%s", running.logText()).isNotNull();
                 assertThat(c.getStatus()).isEqualTo("True");
-                assertThat(c.getMessage()).contains("outside/web-0 port 8080").contains("17/16");
+                assertThat(c.getMessage()).contains("outside/web-0 port 8080 (0.0.0.0), limit 16");
                 assertThat(cluster.events("outside", "web-0", "ListenQueueSaturated")).hasSize(1);
                 assertThat(cluster.policy("outside", "web").getStatus()).as("policy-status reconciles too").isNotNull();
                 assertThat(cluster.policy("outside", "web").getStatus().getSaturated()).isEqualTo(1);

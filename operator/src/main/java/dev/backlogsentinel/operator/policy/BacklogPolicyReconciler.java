@@ -59,33 +59,41 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
     @Inject
     UndeliveredEvents undelivered;
 
-    static final Duration CACHE_WAIT = Duration.ofSeconds(1);
-
-    /** When each policy's status was last patched, for the minimum interval between patches. */
-    private final Map<ResourceID, Instant> patchedAt = new ConcurrentHashMap<>();
-
     @Inject
     PolicyCache policies;
 
     @Inject
     ReportCache reports;
 
+    static final Duration CACHE_WAIT = Duration.ofSeconds(1);
+
+    /** When each policy's status was last patched, for the minimum interval between patches. */
+    private final Map<ResourceID, Instant> patchedAt = new ConcurrentHashMap<>();
+
     @Override
     public List<EventSource<?, BacklogPolicy>> prepareEventSources(EventSourceContext<BacklogPolicy> context) {
         policies.use(context.getPrimaryCache());
         Nudge<BacklogPolicy> nudge = new Nudge<>("policy-nudges");
         // The reports are the node-pressure controller's cache: a status change there wakes the policies it names, before and after.
-        reports.onStatusChange((now, before) -> {
-            Set<String> concerned = new HashSet<>();
-            for (NodeBacklogReport r : new NodeBacklogReport[] {now, before}) {
-                if (r != null) {
-                    concerned.addAll(PolicyIndex.policiesOf(r));
-                }
-            }
-            concerned.forEach(key -> nudge.wake(PolicyIndex.resourceId(key)));
-        });
+        reports.onStatusChange((now, before) -> concerned(now, before).forEach(nudge::wake));
         undelivered.onChange((namespace, name) -> nudge.wake(new ResourceID(name, namespace)));
-        return List.of(nudge, new PrimaryEvents<>("policy-events", policies::changed));
+        return List.of(nudge, new PrimaryEvents<>("policy-events", (now, before) -> {
+            policies.changed(now, before);
+            if (now == null) {
+                patchedAt.remove(ResourceID.fromResource(before));
+            }
+        }));
+    }
+
+    /** The policies a report names after a change or named before it (a report that drops a policy must still reach it). */
+    private static Set<ResourceID> concerned(NodeBacklogReport now, NodeBacklogReport before) {
+        Set<ResourceID> concerned = new HashSet<>();
+        for (NodeBacklogReport r : new NodeBacklogReport[] {now, before}) {
+            if (r != null) {
+                PolicyIndex.policiesOf(r).forEach(key -> concerned.add(PolicyIndex.resourceId(key)));
+            }
+        }
+        return concerned;
     }
 
     @Override

@@ -112,6 +112,11 @@ public final class PackagedApp implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit code, once it has exited. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -34,7 +34,7 @@ import java.util.Set;
  * generation never moves), so every write of it must wake this controller.
  */
 @ControllerConfiguration(name = NodePressureReconciler.NAME, generationAwareEventProcessing = false,
-        informer = @Informer(informerListLimit = NodePressureReconciler.LIST_PAGE))
+        informer = @Informer(informerListLimit = NodePressureReconciler.LIST_PAGE, itemStore = ReportStore.class))
 public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
 
     public static final String NAME = "node-pressure";

@@ -98,7 +98,9 @@ class ContentionBenchmark {
                 if (i > 0) {
                     String before = run.agentPod().getMetadata().getUid();
                     new Helm(chart).upgrade().withName(readme.release()).withNamespace(readme.namespace()).withKubeConfig(node.kubeconfig())
-                            .reuseValues().set("agent.resources.requests.cpu", request).call();
+                            .set("agent.image.repository", RealNodeIT.AGENT_REPOSITORY).set("agent.image.tag", RealNodeIT.IMAGE_TAG)
+                            .set("operator.image.repository", RealNodeIT.OPERATOR_REPOSITORY).set("operator.image.tag", RealNodeIT.IMAGE_TAG)
+                            .set("agent.resources.requests.cpu", request).call();
                     run.agentReady(before);
                 }
                 all.add(run.measure("CPU hog, request " + request, web));
@@ -180,14 +182,32 @@ class ContentionBenchmark {
         }
 
         /** The agent's scan-interval histogram: its buckets by bound, count and max (an agent just started may take a moment). */
-        Map<String, Double> scrape() {
-            return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                    .until(this::scrapeOnce, v -> v.containsKey("count") && v.containsKey("max") && v.containsKey(BOUNDS.getFirst()));
+        Map<String, Double> scrape() throws Exception {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String last = "";
+            while (System.nanoTime() < deadline) {
+                try {
+                    last = body();
+                    Map<String, Double> values = histogram(last);
+                    if (values.containsKey("count") && values.containsKey("max") && values.containsKey(BOUNDS.getFirst())) {
+                        return values;
+                    }
+                } catch (java.io.IOException e) {
+                    last = e.toString();
+                }
+                Thread.sleep(1_000);
+            }
+            throw new AssertionError("no scan-interval histogram at " + TestNode.NODE_IP + ":9464 within 60 s; the agent pod "
+                    + agentPod().getMetadata().getName() + " served:\n" + last.lines().filter(l -> l.startsWith("backlog_scan") || !l.startsWith("#"))
+                    .limit(40).collect(java.util.stream.Collectors.joining("\n")));
         }
 
-        Map<String, Double> scrapeOnce() throws Exception {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + TestNode.NODE_IP + ":9464/q/metrics"))
+        static String body() throws Exception {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + TestNode.NODE_IP + ":9464/q/metrics"))
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        static Map<String, Double> histogram(String body) {
             Map<String, Double> values = new TreeMap<>();
             for (String line : body.lines().toList()) {
                 double value = line.startsWith("backlog_scan_interval_seconds") ? Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) : 0;

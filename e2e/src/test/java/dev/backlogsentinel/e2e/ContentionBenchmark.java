@@ -43,7 +43,7 @@ import static org.awaitility.Awaitility.await;
  * Printed side by side. Not a test.
  *
  * <pre>
- * ./run-tests -Pbench -pl e2e -am -Dit.test=ContentionBenchmark [-Dcontention.requests=10m,50m,100m]
+ * ./run-tests -Pbench -pl e2e -am -Dit.test=ContentionBenchmark -Dit.failIfNoSpecifiedTests=false [-Dcontention.requests=10m,25m,50m,100m]
  *        [-Dcontention.windowSeconds=90] [-Dcontention.floods=3] [-Dbench.quick]
  * </pre>
  */

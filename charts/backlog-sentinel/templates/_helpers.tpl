@@ -27,3 +27,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "bs.image" -}}
 {{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) -}}
 {{- end -}}
+
+{{- /* The agent's namespace: its DaemonSet, ServiceAccount, metrics Service and heartbeat Leases. */}}
+{{- define "bs.agentNamespace" -}}
+{{- default (printf "%s-agent" .Release.Namespace) (dig "namespace" "name" "" .Values.agent) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}

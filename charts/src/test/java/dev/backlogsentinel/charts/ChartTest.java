@@ -52,6 +52,7 @@ class ChartTest {
         copyTree(Rendered.CHART, copy);
         Files.writeString(copy.resolve("values.yaml"), """
                 agent:
+                  namespace: {name: edge-agents, create: false}
                   image: {repository: registry.example/bs/agent, tag: "1.2.3", pullPolicy: Always}
                   reader: procfs
                   scanInterval: 500ms
@@ -221,7 +222,10 @@ class ChartTest {
         }
         assertThat(can(chart, agent, "delete", "nodebacklogreports.backlogsentinel.dev")).isFalse();
         assertThat(can(chart, agent, "patch", "nodebacklogreports.backlogsentinel.dev", "--subresource=status")).isTrue();
-        assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
+        assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", ChartInstall.AGENT_NAMESPACE)).isTrue();
+        assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", ChartInstall.NAMESPACE))
+                .as("nothing in the operator's namespace: its leader Lease").isFalse();
+        assertThat(can(chart, agent, "create", "leases.coordination.k8s.io", "-n", ChartInstall.NAMESPACE)).isFalse();
         assertThat(can(chart, agent, "patch", "leases.coordination.k8s.io", "-n", "kube-node-lease")).as("kubelet's Leases: read only").isFalse();
         assertThat(can(chart, agent, "get", "leases.coordination.k8s.io", "-n", "kube-node-lease")).isTrue();
         assertThat(can(chart, agent, "get", "leases.coordination.k8s.io", "-n", "default")).isFalse();
@@ -252,8 +256,13 @@ class ChartTest {
         assertThat(can(chart, op, "patch", "nodebacklogreports.backlogsentinel.dev")).as("its own annotation").isTrue();
         assertThat(can(chart, op, "update", "nodebacklogreports.backlogsentinel.dev", "--subresource=status"))
                 .as("the report's status is the agent's").isFalse();
-        assertThat(can(chart, op, "create", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
-        assertThat(can(chart, op, "watch", "leases.coordination.k8s.io", "-n", "backlog-sentinel")).isTrue();
+        assertThat(can(chart, op, "create", "leases.coordination.k8s.io", "-n", ChartInstall.NAMESPACE)).isTrue();
+        assertThat(can(chart, op, "update", "leases.coordination.k8s.io/backlog-sentinel-operator", "-n", ChartInstall.NAMESPACE)).isTrue();
+        assertThat(can(chart, op, "update", "leases.coordination.k8s.io/another", "-n", ChartInstall.NAMESPACE))
+                .as("its leader Lease by name").isFalse();
+        assertThat(can(chart, op, "watch", "leases.coordination.k8s.io", "-n", ChartInstall.AGENT_NAMESPACE)).isTrue();
+        assertThat(can(chart, op, "patch", "leases.coordination.k8s.io", "-n", ChartInstall.AGENT_NAMESPACE))
+                .as("the agents' Leases are read only").isFalse();
         assertThat(can(chart, op, "get", "leases.coordination.k8s.io", "-n", "kube-system")).isFalse();
         assertThat(can(chart, op, "get", "secrets", "-n", "backlog-sentinel")).isFalse();
     }

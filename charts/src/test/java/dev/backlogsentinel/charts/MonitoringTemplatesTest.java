@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -114,16 +115,18 @@ class MonitoringTemplatesTest {
             GenericKubernetesResource monitor = kind(r, "ServiceMonitor").stream()
                     .filter(m -> m.getMetadata().getName().endsWith("-" + component)).findFirst().orElseThrow();
             // Without jobLabel a target's job is the name of the Service it came from; without a
-            // namespaceSelector the Services are those of the ServiceMonitor's namespace, the release's.
+            // namespaceSelector the Services are those of the ServiceMonitor's namespace (the agent's, or the release's).
             assertThat(spec(monitor)).doesNotContainKeys("jobLabel", "namespaceSelector");
             // Without honorLabels the agent's namespace and pod labels are stored as exported_namespace and exported_pod.
             assertThat(spec(monitor).toString()).doesNotContain("honorLabels");
             List<Service> selected = r.all(Service.class).stream()
                     .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selectorOf(monitor).entrySet())).toList();
             assertThat(selected).hasSize(1);
-            selectors.put(component, "job=\"" + selected.getFirst().getMetadata().getName() + "\", namespace=\"" + Rendered.NAMESPACE + "\"");
+            String namespace = Objects.requireNonNullElse(selected.getFirst().getMetadata().getNamespace(), Rendered.NAMESPACE);
+            assertThat(Objects.requireNonNullElse(monitor.getMetadata().getNamespace(), Rendered.NAMESPACE)).isEqualTo(namespace);
+            selectors.put(component, "job=\"" + selected.getFirst().getMetadata().getName() + "\", namespace=\"" + namespace + "\"");
         }
-        assertThat(selectors.get("agent")).isEqualTo("job=\"backlog-sentinel-agent-metrics\", namespace=\"backlog-sentinel\"");
+        assertThat(selectors.get("agent")).isEqualTo("job=\"backlog-sentinel-agent-metrics\", namespace=\"backlog-sentinel-agent\"");
         for (Map<String, Object> alert : rules) {
             boolean operator = alert.get("alert").toString().startsWith("BacklogOperator");
             String expr = alert.get("expr").toString();

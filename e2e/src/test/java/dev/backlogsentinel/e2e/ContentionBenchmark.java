@@ -49,6 +49,9 @@ import static org.awaitility.Awaitility.await;
  */
 class ContentionBenchmark {
 
+    /** Prometheus's token: the chart's agent serves its metrics only to a scraper allowed to get /metrics. */
+    static volatile String scraper;
+
     static final String NODE = TestNode.NODE;
     static final List<String> REQUESTS = Arrays.stream(BenchmarkSizes.text("contention.requests", "10m,25m,50m,100m", "10m,100m")
             .split(",")).map(String::strip).toList();
@@ -83,6 +86,7 @@ class ContentionBenchmark {
                     .set("operator.image.repository", RealNodeIT.OPERATOR_REPOSITORY).set("operator.image.tag", RealNodeIT.IMAGE_TAG)
                     .set("agent.resources.requests.cpu", REQUESTS.getFirst());
             install.call();
+            scraper = AgentScrape.prometheusToken(admin, readme.release());
             run.agentReady(null);
             node.kubectl("apply", "-f", RealNodeIT.resource("web.yaml").toString());
             node.kubectl("apply", "-f", Files.writeString(Files.createTempFile("policy", ".yaml"), readme.policyYaml()).toString());
@@ -203,8 +207,7 @@ class ContentionBenchmark {
         }
 
         static String body() throws Exception {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + TestNode.NODE_IP + ":9464/q/metrics"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return AgentScrape.body(scraper);
         }
 
         static Map<String, Double> histogram(String body) {
@@ -231,7 +234,7 @@ class ContentionBenchmark {
         }
 
         Pod agentPod() {
-            List<Pod> pods = admin.pods().inNamespace(readme.namespace()).withLabel("app.kubernetes.io/component", "agent").list().getItems()
+            List<Pod> pods = admin.pods().inNamespace(readme.agentNamespace()).withLabel("app.kubernetes.io/component", "agent").list().getItems()
                     .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
             return pods.size() == 1 ? pods.getFirst() : null;
         }

@@ -69,9 +69,10 @@ class EndToEndIT {
                 long filledAt = System.nanoTime();
                 // Each with the JVM options the chart gives it in its pod.
                 apps.add(start("e2e-agent", agentJar, chart.agent().kubeconfig(),
-                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
+                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts(), "POD_NAMESPACE", ChartInstall.AGENT_NAMESPACE)));
                 apps.add(start("e2e-operator", operatorJar, chart.operator().kubeconfig(),
-                        Map.of("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts())));
+                        Map.of("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts(), "POD_NAMESPACE", ChartInstall.NAMESPACE,
+                                "BACKLOG_OPERATOR_AGENT_NAMESPACE", ChartInstall.AGENT_NAMESPACE)));
 
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                     alive(apps);
@@ -102,7 +103,7 @@ class EndToEndIT {
                 // The agent restarts mid-saturation (a rollout, an eviction, an OOM kill): it carries the
                 // saturation on from its report, so nothing is announced and the condition never moves.
                 agentRestartAnnouncesNothing(admin, apps, () -> start("e2e-agent", agentJar, chart.agent().kubeconfig(),
-                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts())));
+                        Map.of("NODE_NAME", NODE, "JAVA_TOOL_OPTIONS", chart.agentJavaOpts(), "POD_NAMESPACE", ChartInstall.AGENT_NAMESPACE)));
                 // So does an edit of the policy that leaves the queue saturated under it.
                 policyEditAnnouncesNothing(admin, cluster, apps);
 

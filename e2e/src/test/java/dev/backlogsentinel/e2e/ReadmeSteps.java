@@ -18,11 +18,20 @@ import java.util.regex.Pattern;
  * @param namespace     its --namespace
  * @param createNamespace whether it says --create-namespace
  * @param policyYaml    the README's first BacklogPolicy, as a user would `kubectl apply -f` it
+ * @param kubectlBefore the `kubectl` commands its install block runs before `helm install` (the
+ *                      namespace and its PodSecurity label), each as its arguments
  */
-record ReadmeSteps(String release, String chart, String namespace, boolean createNamespace, String policyYaml) {
+record ReadmeSteps(String release, String chart, String namespace, boolean createNamespace, String policyYaml,
+        List<List<String>> kubectlBefore) {
 
     private static final Pattern HELM_INSTALL = Pattern.compile("(?m)^helm install (.+?)\\s*$");
     private static final Pattern YAML_BLOCK = Pattern.compile("(?s)```yaml\\n(.*?)```");
+    private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
+
+    /** The agent's namespace: the chart's default agent.namespace.name, the release namespace's then -agent. */
+    String agentNamespace() {
+        return namespace + "-agent";
+    }
 
     static ReadmeSteps read(Path readme) {
         String text;
@@ -59,6 +68,21 @@ record ReadmeSteps(String release, String chart, String namespace, boolean creat
         if (namespace == null || policy == null) {
             throw new IllegalStateException("the README's install steps lack a --namespace or a BacklogPolicy: " + readme);
         }
-        return new ReadmeSteps(release, chart, namespace, create, policy);
+        List<List<String>> before = new ArrayList<>();
+        Matcher bash = BASH_BLOCK.matcher(text);
+        while (bash.find()) {
+            if (bash.group(1).contains(install.group())) {
+                for (String line : bash.group(1).lines().takeWhile(l -> !l.startsWith("helm install ")).toList()) {
+                    String command = line.replaceFirst("\\s+#.*$", "").strip();
+                    if (command.startsWith("kubectl ")) {
+                        before.add(List.of(command.substring("kubectl ".length()).split("\\s+")));
+                    } else if (!command.isEmpty()) {
+                        throw new IllegalStateException("the README's install block runs what this test does not know how to run: " + line);
+                    }
+                }
+                break;
+            }
+        }
+        return new ReadmeSteps(release, chart, namespace, create, policy, List.copyOf(before));
     }
 }

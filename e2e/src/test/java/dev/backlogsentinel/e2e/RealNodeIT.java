@@ -40,6 +40,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -74,6 +75,8 @@ class RealNodeIT {
     private Path chart;
     private TestNode node;
     private KubernetesClient admin;
+    /** Prometheus's token, allowed to scrape the agent (agent.metricsAuth is on in the chart). */
+    private String scraper;
 
     @BeforeAll
     void nodeUp() throws Exception {
@@ -131,7 +134,7 @@ class RealNodeIT {
 
     @Test
     @Order(1)
-    void helmInstallAsTheReadmeWritesItRunsTheAgentAndBothOperatorReplicasReady() {
+    void helmInstallAsTheReadmeWritesItRunsTheAgentAndBothOperatorReplicasReady() throws Exception {
         long start = System.nanoTime();
         var install = new Helm(chart).install().withName(readme.release()).withNamespace(readme.namespace())
                 .withKubeConfig(node.kubeconfig())
@@ -140,11 +143,23 @@ class RealNodeIT {
         if (readme.createNamespace()) {
             install.createNamespace();
         }
+        // The namespace and its PodSecurity label, as the README creates them (1.20 has no PodSecurity
+        // admission: the label is what a newer server would enforce; ChartTest checks the pods against it).
+        readme.kubectlBefore().forEach(args -> node.kubectl(args.toArray(String[]::new)));
+        assertThat(admin.namespaces().withName(readme.namespace()).get().getMetadata().getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
         install.call();
+        assertThat(admin.namespaces().withName(readme.agentNamespace()).get().getMetadata().getLabels())
+                .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
         Pod agent = await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> readyPod("agent"), p -> p != null);
         figure("helm install to agent pod Ready", Duration.ofNanos(System.nanoTime() - start));
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> readyPods("operator").size() == 2);
         figure("helm install to both operator replicas Ready", Duration.ofNanos(System.nanoTime() - start));
+        // The agent's metrics, on the node's address, only for a scraper allowed to get /metrics.
+        scraper = AgentScrape.prometheusToken(admin, readme.release());
+        assertThat(AgentScrape.get(null).statusCode()).as("a scrape without a token").isEqualTo(401);
+        assertThat(AgentScrape.get("not-a-token").statusCode()).as("a token the API server does not know").isEqualTo(401);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(AgentScrape.body(scraper)).contains("backlog_last_scan_completed_timestamp_seconds"));
 
         // Through its real probes, as the kubelet runs them, in the pod the chart describes.
         assertThat(agent.getSpec().getHostNetwork()).isTrue();
@@ -163,7 +178,7 @@ class RealNodeIT {
         await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("get", "nbr", NODE)).contains("netlink"));
         // The agent's report and Lease are owned by the Node the kubelet registered: they go when it goes.
         String nodeUid = admin.nodes().withName(NODE).get().getMetadata().getUid();
-        var lease = await().atMost(WAIT).until(() -> admin.leases().inNamespace(readme.namespace())
+        var lease = await().atMost(WAIT).until(() -> admin.leases().inNamespace(readme.agentNamespace())
                 .withName("backlog-sentinel-agent-" + NODE).get(), l -> l != null);
         for (var owners : List.of(lease.getMetadata().getOwnerReferences(),
                 admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName(NODE).get().getMetadata().getOwnerReferences())) {
@@ -233,7 +248,7 @@ class RealNodeIT {
         Saturation saturation = Saturation.now(admin, NODE, "shop", web.getMetadata().getName());
 
         long deleted = System.nanoTime();
-        node.kubectl("delete", "pod", "-n", readme.namespace(), before.getMetadata().getName(), "--wait=false");
+        node.kubectl("delete", "pod", "-n", readme.agentNamespace(), before.getMetadata().getName(), "--wait=false");
         // Until the new agent has written, and five seconds more: what the operator saw every 200 ms.
         Long written = null;
         while (written == null || System.nanoTime() - written < TimeUnit.SECONDS.toNanos(5)) {
@@ -248,7 +263,7 @@ class RealNodeIT {
         // Its readiness probe (every 10 s) may trail its first report.
         Pod after = await().atMost(WAIT).until(() -> readyPod("agent"),
                 p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()));
-        assertThat(node.kubectl("logs", "-n", readme.namespace(), after.getMetadata().getName()))
+        assertThat(node.kubectl("logs", "-n", readme.agentNamespace(), after.getMetadata().getName()))
                 .contains("1 listener states taken up from the report");
     }
 
@@ -326,6 +341,82 @@ class RealNodeIT {
 
     @Test
     @Order(7)
+    void theAgentsOwnTokenWritesItsNodesObjectsAndNothingElse() throws Exception {
+        // The token the kubelet mounted in the agent's container, read through the agent's root (hostPID).
+        Pod agent = readyPod("agent");
+        String token = Files.readString(Path.of("/proc", Long.toString(pidOfPod(agent.getMetadata().getName())), "root",
+                "var/run/secrets/kubernetes.io/serviceaccount/token")).strip();
+        var config = admin.getConfiguration();
+        try (KubernetesClient asAgent = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(config.getMasterUrl()).withCaCertFile(config.getCaCertFile())
+                        .withCaCertData(config.getCaCertData()).withOauthToken(token).withRequestRetryBackoffLimit(0).build()).build()) {
+            var merge = io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
+            // Its own: the Lease it renews, through the operator's admission webhook (Service, kube-proxy).
+            asAgent.leases().inNamespace(readme.agentNamespace()).resource(lease(readme.agentNamespace(), "backlog-sentinel-agent-" + NODE))
+                    .patch(merge, "{\"metadata\":{\"annotations\":{\"test\":\"own\"}}}");
+            // Another node's report and Lease (made by the admin), a new report under another name, the leader's Lease.
+            var other = new dev.backlogsentinel.api.report.NodeBacklogReport();
+            other.getMetadata().setName("other-node");
+            admin.resource(other).create();
+            admin.leases().inNamespace(readme.agentNamespace()).resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                    .withNewMetadata().withName("backlog-sentinel-agent-other-node").endMetadata().withNewSpec().withHolderIdentity("x")
+                    .endSpec().build()).create();
+            Map<String, Runnable> forged = new LinkedHashMap<>();
+            forged.put("patch another node's report status", () -> asAgent.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class)
+                    .resource(report("other-node")).subresource("status").patch(merge, "{\"status\":{\"reader\":\"forged\"}}"));
+            forged.put("create a report under another node's name", () -> {
+                var report = new dev.backlogsentinel.api.report.NodeBacklogReport();
+                report.getMetadata().setName("third-node");
+                asAgent.resource(report).create();
+            });
+            forged.put("patch another node's agent Lease", () -> asAgent.leases().inNamespace(readme.agentNamespace())
+                    .resource(lease(readme.agentNamespace(), "backlog-sentinel-agent-other-node")).patch(merge, "{\"spec\":{\"holderIdentity\":\"forged\"}}"));
+            forged.put("create another node's agent Lease", () -> asAgent.leases().inNamespace(readme.agentNamespace())
+                    .resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                            .withName("backlog-sentinel-agent-third-node").endMetadata().build()).create());
+            forged.put("forge the operator's leader Lease", () -> asAgent.leases().inNamespace(readme.namespace())
+                    .resource(lease(readme.namespace(), "backlog-sentinel-operator")).patch(merge, "{\"spec\":{\"holderIdentity\":\"forged\"}}"));
+            forged.forEach((what, write) -> assertThatThrownBy(write::run).as(what)
+                    .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class,
+                            e -> assertThat(e.getCode()).as(what + ": " + e.getMessage()).isEqualTo(403)));
+            assertThat(admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName("other-node").get().getStatus()).isNull();
+            assertThat(leader()).isNotEqualTo("forged");
+            admin.resources(dev.backlogsentinel.api.report.NodeBacklogReport.class).withName("other-node").delete();
+            admin.leases().inNamespace(readme.agentNamespace()).withName("backlog-sentinel-agent-other-node").delete();
+        }
+    }
+
+    /** A report or a Lease as the target of a patch (a patch by name would read it first, which the agent may not). */
+    private static dev.backlogsentinel.api.report.NodeBacklogReport report(String name) {
+        var report = new dev.backlogsentinel.api.report.NodeBacklogReport();
+        report.getMetadata().setName(name);
+        return report;
+    }
+
+    private static io.fabric8.kubernetes.api.model.coordination.v1.Lease lease(String namespace, String name) {
+        return new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .endMetadata().build();
+    }
+
+    /** The host pid of a pod's process, by the POD_NAME the chart gives it (the agent's pod shares the host's pids). */
+    private static long pidOfPod(String pod) throws IOException {
+        byte[] wanted = ("POD_NAME=" + pod + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (new String(Files.readAllBytes(proc.resolve("environ")), java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .contains(new String(wanted, java.nio.charset.StandardCharsets.ISO_8859_1))) {
+                        return Long.parseLong(proc.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // Exited while we looked.
+                }
+            }
+        }
+        throw new IllegalStateException("no process of pod " + pod);
+    }
+
+    @Order(8)
     void theKubeletsViewOfTheAgentPod() throws Exception {
         Pod agent = readyPod("agent");
         JsonNode first = agentPodStats(agent);
@@ -360,7 +451,7 @@ class RealNodeIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void helmUpgradeWithAChangedValueRollsTheAgents() {
         Pod before = readyPod("agent");
         List<String> operators = readyPods("operator").stream().map(p -> p.getMetadata().getName()).sorted().toList();
@@ -375,15 +466,17 @@ class RealNodeIT {
         assertThat(env(after, "BACKLOG_AGENT_SCAN_INTERVAL")).isEqualTo("3s");
         assertThat(readyPods("operator").stream().map(p -> p.getMetadata().getName()).sorted().toList())
                 .as("the operator's template did not change, so its pods did not").isEqualTo(operators);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("logs", "-n", readme.namespace(), after.getMetadata().getName()))
+        await().atMost(WAIT).untilAsserted(() -> assertThat(node.kubectl("logs", "-n", readme.agentNamespace(), after.getMetadata().getName()))
                 .contains("scans every PT3S"));
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void helmUninstallLeavesOnlyWhatTheReadmeSays() {
         Helm.uninstall(readme.release()).withNamespace(readme.namespace()).withKubeConfig(node.kubeconfig()).call();
         await().atMost(WAIT).untilAsserted(() -> assertThat(admin.pods().inNamespace(readme.namespace()).list().getItems()).isEmpty());
+        // The agent's namespace, the chart's, goes with everything in it (the agents' Leases).
+        await().atMost(WAIT).untilAsserted(() -> assertThat(admin.namespaces().withName(readme.agentNamespace()).get()).isNull());
         String instance = "app.kubernetes.io/instance=" + readme.release();
         // Nothing the chart's templates made is left.
         for (String kind : List.of("daemonsets,deployments,services,serviceaccounts,roles,rolebindings,poddisruptionbudgets,configmaps",
@@ -391,15 +484,15 @@ class RealNodeIT {
             assertThat(node.kubectl("get", kind, "-A", "-l", instance, "-o", "name")).as(kind).isBlank();
         }
         // What stays, as the README's Uninstall section says: the CRDs (Helm never deletes them) with every
-        // BacklogPolicy and NodeBacklogReport, the release namespace with the agents' and the operator's
-        // Leases, and the condition on the nodes; events expire on their own.
+        // BacklogPolicy and NodeBacklogReport, the release namespace with the operator's Lease, and the
+        // condition on the nodes; events expire on their own.
         assertThat(node.kubectl("get", "crd", "-o", "name")).contains("backlogpolicies.backlogsentinel.dev")
                 .contains("nodebacklogreports.backlogsentinel.dev");
         assertThat(node.kubectl("get", "nbr", "-o", "name").strip()).isEqualTo("nodebacklogreport.backlogsentinel.dev/" + NODE);
         assertThat(node.kubectl("get", "blp", "-n", "shop", "-o", "name").lines().sorted().toList())
                 .containsExactly("backlogpolicy.backlogsentinel.dev/tight", "backlogpolicy.backlogsentinel.dev/web");
         assertThat(node.kubectl("get", "leases", "-n", readme.namespace(), "-o", "name").lines().sorted().toList())
-                .containsExactly("lease.coordination.k8s.io/backlog-sentinel-agent-" + NODE, "lease.coordination.k8s.io/backlog-sentinel-operator");
+                .containsExactly("lease.coordination.k8s.io/backlog-sentinel-operator");
         assertThat(admin.namespaces().withName(readme.namespace()).get()).isNotNull();
         assertThat(condition()).as("the condition stays until removed").isNotNull();
     }
@@ -412,7 +505,8 @@ class RealNodeIT {
     }
 
     private List<Pod> readyPods(String component) {
-        return admin.pods().inNamespace(readme.namespace()).withLabel("app.kubernetes.io/component", component).list().getItems().stream()
+        String namespace = component.equals("agent") ? readme.agentNamespace() : readme.namespace();
+        return admin.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", component).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null && ready(p)).toList();
     }
 
@@ -453,8 +547,7 @@ class RealNodeIT {
 
     /** One series of the agent's /q/metrics, served on the node's address (hostNetwork), for a pod's listener. */
     private double series(String metric, String podUid, int port) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + TestNode.NODE_IP + ":9464/q/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String body = AgentScrape.body(scraper);
         for (String line : body.lines().toList()) {
             if (line.startsWith(metric + "{") && line.contains("pod_uid=\"" + podUid + "\"") && line.contains("port=\"" + port + "\"")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

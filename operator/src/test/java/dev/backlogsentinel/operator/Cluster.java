@@ -39,6 +39,8 @@ import java.util.function.Consumer;
 public final class Cluster {
 
     public static final String OPERATOR_NAMESPACE = "backlog-sentinel";
+    /** Where the agents' heartbeat Leases are (the chart's agent namespace). */
+    public static final String AGENT_NAMESPACE = "backlog-sentinel-agent";
 
     private final KubernetesClient client;
 
@@ -94,10 +96,10 @@ public final class Cluster {
     }
 
     public void lease(String node, Instant renewed) {
-        var lease = new LeaseBuilder().withNewMetadata().withNamespace(OPERATOR_NAMESPACE).withName(AgentLiveness.leaseName(node))
+        var lease = new LeaseBuilder().withNewMetadata().withNamespace(AGENT_NAMESPACE).withName(AgentLiveness.leaseName(node))
                 .endMetadata().withNewSpec().withHolderIdentity("agent-" + node).withLeaseDurationSeconds(10)
                 .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC)).endSpec().build();
-        client.leases().inNamespace(OPERATOR_NAMESPACE).resource(lease).fieldManager("test-agent").forceConflicts().serverSideApply();
+        client.leases().inNamespace(AGENT_NAMESPACE).resource(lease).fieldManager("test-agent").forceConflicts().serverSideApply();
     }
 
     public static ReportedListener saturated(String policy, String namespace, String pod, String uid, int port, int depth, int limit,

@@ -45,7 +45,7 @@ class MessagesAndConfigTest {
     @Test
     void leaderElectionUsesItsLeaseInTheOperatorNamespace() {
         var election = new dev.backlogsentinel.operator.config.OperatorLeaderElection(
-                new dev.backlogsentinel.operator.config.OperatorNamespace("ops"));
+                new dev.backlogsentinel.operator.config.OperatorNamespace("ops", "ops-agent"));
         assertThat(election.getLeaseName()).isEqualTo("backlog-sentinel-operator");
         assertThat(election.getLeaseNamespace()).contains("ops");
     }

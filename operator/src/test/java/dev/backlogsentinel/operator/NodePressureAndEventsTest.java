@@ -174,7 +174,7 @@ class NodePressureAndEventsTest {
             assertThat(c).isNotNull();
             assertThat(c.getStatus()).isEqualTo("Unknown");
             assertThat(c.getReason()).isEqualTo("BacklogAgentNotReporting");
-            assertThat(c.getMessage()).contains("backlog-sentinel/backlog-sentinel-agent-n3").contains("grace 100s");
+            assertThat(c.getMessage()).contains(Cluster.AGENT_NAMESPACE + "/backlog-sentinel-agent-n3").contains("grace 100s");
             assertThat(cluster.events("default", "n3", "BacklogAgentNotReporting")).hasSize(1);
             assertThat(cluster.events("pay", "gw-0", "ListenQueueSaturated")).as("a stale report says nothing about pods").isEmpty();
         });

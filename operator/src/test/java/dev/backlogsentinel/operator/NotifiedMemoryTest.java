@@ -93,13 +93,13 @@ class NotifiedMemoryTest {
         EventRecorder events = new EventRecorder(operator, metrics);
         return new NodeReconciliation(new NodeConditionWriter(operator, metrics), events,
                 new FindingEvents(events, undelivered, Duration.ofMinutes(1)), new NotifiedStore(operator, metrics), CONFIG,
-                new AgentHeartbeats(clock, CONFIG.agentGrace(), ChartInstall.NAMESPACE), clock);
+                new AgentHeartbeats(clock, CONFIG.agentGrace(), ChartInstall.AGENT_NAMESPACE), clock);
     }
 
     /** One reconcile as the controller runs it, from what the cluster holds now (its informers' view). */
     Optional<Duration> reconcile(NodeReconciliation instance, String node) {
         NodeBacklogReport report = cluster.report(node);
-        var lease = admin.leases().inNamespace(ChartInstall.NAMESPACE).withName("backlog-sentinel-agent-" + node).get();
+        var lease = admin.leases().inNamespace(ChartInstall.AGENT_NAMESPACE).withName("backlog-sentinel-agent-" + node).get();
         return instance.reconcile(report, lease, ValidPolicies.of(admin.resources(BacklogPolicy.class).inAnyNamespace().list()
                 .getItems().stream())).lookAgainIn();
     }
@@ -336,6 +336,16 @@ class NotifiedMemoryTest {
         @Override
         public Optional<String> namespace() {
             return Optional.of(ChartInstall.NAMESPACE);
+        }
+
+        @Override
+        public Optional<String> agentNamespace() {
+            return Optional.of(ChartInstall.AGENT_NAMESPACE);
+        }
+
+        @Override
+        public String agentServiceAccount() {
+            return ChartInstall.AGENT_SERVICE_ACCOUNT;
         }
 
         @Override

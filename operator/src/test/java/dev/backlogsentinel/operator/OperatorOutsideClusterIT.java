@@ -39,7 +39,8 @@ class OperatorOutsideClusterIT {
                     List.of(Cluster.saturated("web", "outside", "web-0", uid, 8080, 17, 16, "backlog", "2026-11-21T10:00:00Z", 13)));
 
             operator = PackagedApp.of("operator", Path.of("target/quarkus-app/quarkus-run.jar"))
-                    .kubeconfig(chart.operator().kubeconfig()).env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
+                    .kubeconfig(chart.operator().kubeconfig()).env(ChartInstall.OPERATOR_ENV)
+                    .env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
             PackagedApp running = operator;
 
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {

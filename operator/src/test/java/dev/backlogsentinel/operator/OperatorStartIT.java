@@ -32,7 +32,7 @@ class OperatorStartIT {
             Path kubeconfig = chart.operator().kubeconfigFor(proxy.url(), "start-test");
             proxy.cut();
             PackagedApp first = PackagedApp.of("operator-away", Path.of("target/quarkus-app/quarkus-run.jar")).kubeconfig(kubeconfig)
-                    .env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
+                    .env(ChartInstall.OPERATOR_ENV).env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> !first.isAlive());
                 assertThat(first.exitValue()).as("log:%n%s", first.logText()).isEqualTo(1);
@@ -50,7 +50,7 @@ class OperatorStartIT {
             cluster.report("start-1", "2026-11-21T10:00:00Z", List.of(new PolicyCount("restart", "web", 1, 1, 0, 1)),
                     List.of(Cluster.saturated("web", "restart", "web-0", uid, 8080, 17, 16, "backlog", "2026-11-21T10:00:00Z", 13)));
             PackagedApp again = PackagedApp.of("operator-again", Path.of("target/quarkus-app/quarkus-run.jar")).kubeconfig(kubeconfig)
-                    .env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
+                    .env(ChartInstall.OPERATOR_ENV).env("JAVA_TOOL_OPTIONS", chart.operatorJavaOpts()).start();
             try {
                 await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                     assertThat(again.isAlive()).as("log:%n%s", again.logText()).isTrue();

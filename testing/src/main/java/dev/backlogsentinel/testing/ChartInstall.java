@@ -38,6 +38,13 @@ public final class ChartInstall {
 
     public static final String RELEASE = "backlog-sentinel";
     public static final String NAMESPACE = "backlog-sentinel";
+    /** The agent's namespace, as the chart names it by default: the release namespace's, then -agent. */
+    public static final String AGENT_NAMESPACE = NAMESPACE + "-agent";
+    /** The namespaces a packaged agent learns as the chart's DaemonSet tells it (downward API). */
+    public static final Map<String, String> AGENT_ENV = Map.of("POD_NAMESPACE", AGENT_NAMESPACE);
+    /** The namespaces a packaged operator learns as the chart's Deployment tells it: its own, and the agents'. */
+    public static final Map<String, String> OPERATOR_ENV = Map.of("POD_NAMESPACE", NAMESPACE,
+            "BACKLOG_OPERATOR_AGENT_NAMESPACE", AGENT_NAMESPACE);
     public static final String AGENT_SERVICE_ACCOUNT = RELEASE + "-agent";
     public static final String OPERATOR_SERVICE_ACCOUNT = RELEASE + "-operator";
     private static final Set<Class<? extends HasMetadata>> RBAC = Set.of(ServiceAccount.class, ClusterRole.class,
@@ -63,12 +70,16 @@ public final class ChartInstall {
 
     private static Installed install(TestApiServer server) {
         try (KubernetesClient admin = server.admin()) {
+            // The release namespace as the README makes it; the agent's as the chart renders it (its labels).
             admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
                     .createOr(NonDeletingOperation::update);
             for (CustomResourceDefinition crd : crds()) {
                 admin.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(NonDeletingOperation::update);
             }
             List<HasMetadata> rendered = render(chart());
+            for (HasMetadata namespace : rendered.stream().filter(o -> o instanceof io.fabric8.kubernetes.api.model.Namespace).toList()) {
+                admin.resource(namespace).createOr(NonDeletingOperation::update);
+            }
             List<HasMetadata> rbac = rbac(rendered);
             for (HasMetadata object : rbac) {
                 admin.resource(object).createOr(NonDeletingOperation::update);
@@ -80,7 +91,8 @@ public final class ChartInstall {
                                         .anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
                                 30, TimeUnit.SECONDS);
             }
-            return new Installed(identity(server, admin, AGENT_SERVICE_ACCOUNT), identity(server, admin, OPERATOR_SERVICE_ACCOUNT),
+            return new Installed(identity(server, admin, AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT),
+                    identity(server, admin, NAMESPACE, OPERATOR_SERVICE_ACCOUNT),
                     rbac, javaToolOptions(rendered, "DaemonSet"), javaToolOptions(rendered, "Deployment"));
         }
     }
@@ -168,14 +180,19 @@ public final class ChartInstall {
      * binds to rights of its own.
      */
     public static Identity identity(TestApiServer server, KubernetesClient admin, String serviceAccount) {
-        if (admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount).get() == null) {
-            admin.serviceAccounts().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                    .withNewMetadata().withNamespace(NAMESPACE).withName(serviceAccount).endMetadata().build()).create();
+        return identity(server, admin, NAMESPACE, serviceAccount);
+    }
+
+    /** A token for a ServiceAccount of a namespace (created if missing). */
+    public static Identity identity(TestApiServer server, KubernetesClient admin, String namespace, String serviceAccount) {
+        if (admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount).get() == null) {
+            admin.serviceAccounts().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                    .withNewMetadata().withNamespace(namespace).withName(serviceAccount).endMetadata().build()).create();
         }
         TokenRequest request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build();
-        TokenRequest issued = admin.serviceAccounts().inNamespace(NAMESPACE).withName(serviceAccount).tokenRequest(request);
+        TokenRequest issued = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(request);
         String token = issued.getStatus().getToken();
-        Identity identity = new Identity(NAMESPACE, serviceAccount, server.url(), server.caCertificate(), token,
+        Identity identity = new Identity(namespace, serviceAccount, server.url(), server.caCertificate(), token,
                 server.work().resolve(serviceAccount + ".kubeconfig"));
         try {
             Files.writeString(identity.kubeconfig(), identity.kubeconfigYaml(server.url()));

@@ -147,6 +147,17 @@ public final class PackagedApp implements AutoCloseable {
         }
     }
 
+    /** A GET of one of its paths, with a bearer token unless null: the response, whatever its status. */
+    public HttpResponse<String> get(String path, String bearer) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     /**
      * SIGTERM, then up to {@link #STOP_WITHIN} for it to exit. One that does not is killed, after its
      * thread dump is written to target/&lt;name&gt;-jstack.txt for whoever reads the failure.

@@ -31,7 +31,9 @@ public class RealApiServer implements QuarkusTestResourceLifecycleManager {
         // quarkus.kubernetes-client.* is fixed at build time; at run time the client configures
         // itself as fabric8 does, from the kubeconfig this system property names.
         System.setProperty("kubeconfig", who.kubeconfig().toString());
-        return Map.of("backlog.operator.namespace", ChartInstall.NAMESPACE, "backlog.agent.namespace", ChartInstall.NAMESPACE);
+        return Map.of("backlog.operator.namespace", ChartInstall.NAMESPACE,
+                "backlog.operator.agent-namespace", ChartInstall.AGENT_NAMESPACE,
+                "backlog.agent.namespace", ChartInstall.AGENT_NAMESPACE);
     }
 
     @Override

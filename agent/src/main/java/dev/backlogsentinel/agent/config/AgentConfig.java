@@ -52,6 +52,13 @@ public interface AgentConfig {
     @WithDefault("30s")
     Duration leaseRenewInterval();
 
+    /**
+     * In cluster mode, serve /q/metrics only to a bearer token whose user may get the non-resource URL
+     * /metrics (TokenReview and SubjectAccessReview, as kube-rbac-proxy does). The chart turns it on.
+     */
+    @WithDefault("false")
+    boolean metricsAuth();
+
     /** backlog.agent.mode. */
     enum Mode {
         AUTO,

@@ -57,7 +57,8 @@ class AgentRequestsBenchmark {
 
     /** Per phase, requests by "verb resource" of the agent's user. */
     Map<String, Map<String, Integer>> run(Path jar, boolean before) throws Exception {
-        String user = "system:serviceaccount:backlog-sentinel:" + (before ? "agent-before" : ChartInstall.AGENT_SERVICE_ACCOUNT);
+        String user = before ? "system:serviceaccount:" + ChartInstall.NAMESPACE + ":agent-before"
+                : "system:serviceaccount:" + ChartInstall.AGENT_NAMESPACE + ":" + ChartInstall.AGENT_SERVICE_ACCOUNT;
         AuditLog audit = AuditLog.of(List.of(user));
         Map<String, Map<String, Integer>> phases = new LinkedHashMap<>();
         try (TestApiServer server = TestApiServer.start(Duration.ofHours(1), audit.flags()); KubernetesClient admin = server.admin()) {
@@ -91,7 +92,7 @@ class AgentRequestsBenchmark {
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUBECONFIG", agent.kubeconfig().toString());
             pb.environment().put("NODE_NAME", NODE);
-            pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
+            pb.environment().put("POD_NAMESPACE", ChartInstall.AGENT_NAMESPACE);
             Process process = pb.start();
             try (NetnsApp app = NetnsApp.startEmpty(8080, 16, 30); PodCgroup cgroup = PodCgroup.forPod(uid)) {
                 cgroup.add(app.pid());

@@ -125,7 +125,7 @@ class FootprintBenchmark {
                 env.put(e.getName(), switch (e.getValueFrom().getFieldRef().getFieldPath()) {
                     case "spec.nodeName" -> NODE;
                     case "metadata.name" -> "backlog-sentinel-agent-x7k2p";
-                    case "metadata.namespace" -> ChartInstall.NAMESPACE;
+                    case "metadata.namespace" -> ChartInstall.AGENT_NAMESPACE;
                     default -> "";
                 });
             } else {

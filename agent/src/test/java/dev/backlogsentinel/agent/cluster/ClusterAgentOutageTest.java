@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
@@ -71,7 +72,7 @@ class ClusterAgentOutageTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (KubernetesClient client = agentThroughProxy()) {
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, Path.of("/proc"));
-            var settings = new ClusterAgent.Settings("outage-late", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
+            var settings = new ClusterAgent.Settings("outage-late", ChartInstall.AGENT_NAMESPACE, "agent-test", "test", Duration.ofMillis(200),
                     Duration.ofSeconds(1), Duration.ofSeconds(1), true);
             long t0 = System.nanoTime();
             try (ClusterAgent agent = new ClusterAgent(client, scanner, new ScanMetrics(registry, Clock.systemUTC()), Clock.systemUTC(), settings).start()) {
@@ -105,7 +106,7 @@ class ClusterAgentOutageTest {
             Files.writeString(pid.resolve("cgroup"), "0::/kubepods/besteffort/pod" + uid + "/" + "cd".repeat(32) + "\n");
 
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
-            var settings = new ClusterAgent.Settings("outage-node", "backlog-sentinel", "agent-test", "test", Duration.ofMillis(200),
+            var settings = new ClusterAgent.Settings("outage-node", ChartInstall.AGENT_NAMESPACE, "agent-test", "test", Duration.ofMillis(200),
                     Duration.ofSeconds(1), Duration.ofSeconds(1), true);
             try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
                 netns.fill(Family.IPv4, 8080, 16, 30);

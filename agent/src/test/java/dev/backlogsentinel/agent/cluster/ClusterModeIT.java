@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.kernel.Family;
@@ -27,7 +28,7 @@ class ClusterModeIT {
         try (Stage stage = new Stage(); NetnsFixture netns = NetnsFixture.create()) {
             netns.fill(Family.IPv4, 7117, 16, 30);
             agent = PackagedApp.of("agent", Path.of("target/quarkus-app/quarkus-run.jar"))
-                    .kubeconfig(stage.chart().agent().kubeconfig()).env("NODE_NAME", "dev-node")
+                    .kubeconfig(stage.chart().agent().kubeconfig()).env(ChartInstall.AGENT_ENV).env("NODE_NAME", "dev-node")
                     .env("JAVA_TOOL_OPTIONS", stage.chart().agentJavaOpts()).start();
             PackagedApp running = agent;
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
@@ -90,7 +91,7 @@ class ClusterModeTest {
             Files.writeString(pid.resolve("cgroup"), "0::/kubepods/burstable/pod" + uid + "/" + CID + "\n");
 
             var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
-            var settings = new ClusterAgent.Settings(NODE, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+            var settings = new ClusterAgent.Settings(NODE, ChartInstall.AGENT_NAMESPACE, "agent-test", "test", Duration.ofMillis(300),
                     Duration.ofSeconds(5), Duration.ofSeconds(10), true);
             try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
                 ServerSocketChannel listener = netns.fill(Family.IPv4, 8080, 16, 30);
@@ -155,7 +156,7 @@ class ClusterModeTest {
 
     private ClusterAgent agent(String node) {
         var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
-        var settings = new ClusterAgent.Settings(node, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+        var settings = new ClusterAgent.Settings(node, ChartInstall.AGENT_NAMESPACE, "agent-test", "test", Duration.ofMillis(300),
                 Duration.ofSeconds(5), Duration.ofSeconds(10), true);
         return new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start();
     }
@@ -220,7 +221,7 @@ class ClusterModeTest {
         stage.pod("stuck", "web-0", node, Map.of());
         var scanner = new NodeScannerFactory(TestConfig.defaults(), Clock.systemUTC()).create(ReaderChoice.NETLINK, procRoot);
         // Scans every 300 ms, renewals every second: a stall is 3 s.
-        var settings = new ClusterAgent.Settings(node, "backlog-sentinel", "agent-test", "test", Duration.ofMillis(300),
+        var settings = new ClusterAgent.Settings(node, ChartInstall.AGENT_NAMESPACE, "agent-test", "test", Duration.ofMillis(300),
                 Duration.ofSeconds(5), Duration.ofSeconds(1), true);
         try (ClusterAgent agent = new ClusterAgent(client, scanner, metrics, Clock.systemUTC(), settings).start()) {
             await().atMost(Duration.ofSeconds(15)).until(() -> stage.report(node), r -> r != null && r.getStatus() != null);

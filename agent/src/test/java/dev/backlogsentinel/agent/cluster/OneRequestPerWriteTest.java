@@ -24,14 +24,14 @@ class OneRequestPerWriteTest {
 
     @Test
     void eachRenewalAndEachReportWriteIsOneRequestAndNothingIsReadFirst() {
-        String user = "system:serviceaccount:" + ChartInstall.NAMESPACE + ":" + ChartInstall.AGENT_SERVICE_ACCOUNT;
+        String user = "system:serviceaccount:" + ChartInstall.AGENT_NAMESPACE + ":" + ChartInstall.AGENT_SERVICE_ACCOUNT;
         AuditLog audit = AuditLog.of(List.of(user));
         try (TestApiServer server = TestApiServer.start(Duration.ofHours(1), audit.flags());
                 KubernetesClient agent = ChartInstall.on(server).agent().client()) {
             Instant[] now = {ReportWriterTest.T0};
             Clock clock = Clock.fixed(now[0], ZoneOffset.UTC);
             // First renewal and first write create their objects (a 404 first, then the create).
-            new AgentLease(agent, ChartInstall.NAMESPACE, "one-req", "agent-x", Duration.ofSeconds(30), clock).renew();
+            new AgentLease(agent, ChartInstall.AGENT_NAMESPACE, "one-req", "agent-x", Duration.ofSeconds(30), clock).renew();
             ReportWriter writer = new ReportWriter(agent, "one-req", Duration.ofSeconds(5));
             PolicyEvaluator evaluator = new PolicyEvaluator();
             writer.offer(ReportWriterTest.judge(evaluator, ReportWriterTest.fullScan(now[0], 65, 0)), now[0]);
@@ -39,7 +39,7 @@ class OneRequestPerWriteTest {
             long mark = audit.mark();
             for (int i = 1; i <= 5; i++) {
                 Instant at = ReportWriterTest.T0.plusSeconds(30L * i);
-                new AgentLease(agent, ChartInstall.NAMESPACE, "one-req", "agent-x", Duration.ofSeconds(30), Clock.fixed(at, ZoneOffset.UTC))
+                new AgentLease(agent, ChartInstall.AGENT_NAMESPACE, "one-req", "agent-x", Duration.ofSeconds(30), Clock.fixed(at, ZoneOffset.UTC))
                         .renew();
                 writer.offer(ReportWriterTest.judge(evaluator, ReportWriterTest.fullScan(at, 65 + i, 1)), at);
             }

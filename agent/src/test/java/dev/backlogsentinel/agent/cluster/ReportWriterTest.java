@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
@@ -148,7 +149,7 @@ class ReportWriterTest {
     @Test
     void theLeaseIsOwnedByItsNodeTooSoItGoesWithTheNode() {
         stage.kubeletLease("rw-lease-owned", "node-uid-2");
-        new AgentLease(client, "backlog-sentinel", "rw-lease-owned", "agent-x", Duration.ofSeconds(10), Clock.systemUTC()).renew();
+        new AgentLease(client, ChartInstall.AGENT_NAMESPACE, "rw-lease-owned", "agent-x", Duration.ofSeconds(10), Clock.systemUTC()).renew();
         assertThat(stage.agentLease("rw-lease-owned").getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
             assertThat(o.getKind()).isEqualTo("Node");
             assertThat(o.getName()).isEqualTo("rw-lease-owned");
@@ -164,7 +165,7 @@ class ReportWriterTest {
             @Override public Clock withZone(java.time.ZoneId zone) { return this; }
             @Override public Instant instant() { return now[0]; }
         };
-        AgentLease lease = new AgentLease(client, "backlog-sentinel", "rw-lease", "agent-x", Duration.ofSeconds(10), clock);
+        AgentLease lease = new AgentLease(client, ChartInstall.AGENT_NAMESPACE, "rw-lease", "agent-x", Duration.ofSeconds(10), clock);
         for (int s = 0; s <= 600; s += 10) {
             now[0] = T0.plusSeconds(s);
             assertThat(lease.renew()).isTrue();
@@ -188,7 +189,7 @@ class ReportWriterTest {
             assertThat(writer.offer(judge(evaluator, fullScan(T0, 65, 0)), T0)).isTrue();
 
             proxy.cut();
-            AgentLease lease = new AgentLease(through, "backlog-sentinel", "rw-outage", "agent-x", Duration.ofSeconds(10),
+            AgentLease lease = new AgentLease(through, ChartInstall.AGENT_NAMESPACE, "rw-outage", "agent-x", Duration.ofSeconds(10),
                     Clock.systemUTC());
             assertThat(lease.renew()).as("API away: renewal fails, nothing throws").isFalse();
             long overflows = 65;

@@ -71,7 +71,7 @@ final class Stage implements AutoCloseable {
     }
 
     Lease agentLease(String node) {
-        return admin.leases().inNamespace(ChartInstall.NAMESPACE).withName("backlog-sentinel-agent-" + node).get();
+        return admin.leases().inNamespace(ChartInstall.AGENT_NAMESPACE).withName("backlog-sentinel-agent-" + node).get();
     }
 
     @Override

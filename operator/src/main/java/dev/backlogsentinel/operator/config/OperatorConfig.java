@@ -14,8 +14,21 @@ public interface OperatorConfig {
     @WithDefault("100s")
     Duration agentGrace();
 
-    /** Namespace of the agents' Leases and of leader election; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
+    /** Namespace of leader election; else POD_NAMESPACE, the service account's, or backlog-sentinel. */
     Optional<String> namespace();
+
+    /**
+     * Namespace of the agents' heartbeat Leases (the agent's own namespace, where the chart runs it
+     * apart from the operator); else the operator's namespace.
+     */
+    Optional<String> agentNamespace();
+
+    /**
+     * The agents' ServiceAccount, in their namespace: its writes are held to its own node's objects
+     * at admission (AgentWrites).
+     */
+    @WithDefault("backlog-sentinel-agent")
+    String agentServiceAccount();
 
     /**
      * A policy's status is patched at most this often (a spec change excepted): every agent watches

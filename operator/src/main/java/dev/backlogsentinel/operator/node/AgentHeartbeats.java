@@ -52,7 +52,7 @@ public class AgentHeartbeats {
 
     @Inject
     public AgentHeartbeats(Clock clock, OperatorConfig config, OperatorNamespace namespace) {
-        this(clock, config.agentGrace(), namespace.get());
+        this(clock, config.agentGrace(), namespace.agents());
     }
 
     /** A clock, the grace and the namespace of the agents' Leases, as a test wires it. */

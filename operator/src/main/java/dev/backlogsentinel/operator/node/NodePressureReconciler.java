@@ -70,7 +70,7 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
         context.getPrimaryCache().addIndexer(PolicyIndex.NAME, PolicyIndex::policiesOf);
         var leases = InformerEventSourceConfiguration.from(Lease.class, NodeBacklogReport.class)
                 .withName("agent-leases")
-                .withNamespaces(namespace.get())
+                .withNamespaces(namespace.agents())
                 .withInformerListLimit(LIST_PAGE)
                 // A renewal changes nothing by itself: only the cache. Silence and its end come from the sweep below.
                 .withOnUpdateFilter((next, previous) -> false)

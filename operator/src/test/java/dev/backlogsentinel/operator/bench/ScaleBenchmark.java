@@ -178,7 +178,7 @@ class ScaleBenchmark {
     static void renew(KubernetesClient stage, String node) {
         String now = MICRO.format(Instant.now());
         try {
-            stage.leases().inNamespace(ChartInstall.NAMESPACE).resource(Patches.target(new Lease(), ChartInstall.NAMESPACE,
+            stage.leases().inNamespace(ChartInstall.AGENT_NAMESPACE).resource(Patches.target(new Lease(), ChartInstall.AGENT_NAMESPACE,
                     "backlog-sentinel-agent-" + node)).patch(PatchContext.of(PatchType.JSON_MERGE),
                     Serialization.asJson(Map.of("spec", Map.of("renewTime", now))));
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
@@ -186,8 +186,8 @@ class ScaleBenchmark {
                 throw e;
             }
             ZonedDateTime at = ZonedDateTime.now(ZoneOffset.UTC);
-            stage.leases().inNamespace(ChartInstall.NAMESPACE).resource(new LeaseBuilder().withNewMetadata()
-                    .withNamespace(ChartInstall.NAMESPACE).withName("backlog-sentinel-agent-" + node).endMetadata().withNewSpec()
+            stage.leases().inNamespace(ChartInstall.AGENT_NAMESPACE).resource(new LeaseBuilder().withNewMetadata()
+                    .withNamespace(ChartInstall.AGENT_NAMESPACE).withName("backlog-sentinel-agent-" + node).endMetadata().withNewSpec()
                     .withHolderIdentity("agent-" + node).withLeaseDurationSeconds(120).withRenewTime(at).withAcquireTime(at).endSpec()
                     .build()).create();
         }
@@ -418,6 +418,9 @@ class ScaleBenchmark {
         pb.environment().put("KUBECONFIG", kubeconfig.toString());
         pb.environment().put("JAVA_TOOL_OPTIONS", javaOpts);
         pb.environment().put("POD_NAMESPACE", ChartInstall.NAMESPACE);
+        // As the chart sets it: the agents' Leases are in their own namespace (an operator from before
+        // the split looked in its own, and would see no agent here).
+        pb.environment().put("BACKLOG_OPERATOR_AGENT_NAMESPACE", ChartInstall.AGENT_NAMESPACE);
         pb.environment().put("MALLOC_ARENA_MAX", "2");
         pb.environment().putAll(env);
         return pb.start();

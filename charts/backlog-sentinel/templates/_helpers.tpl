@@ -30,5 +30,5 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- /* The agent's namespace: its DaemonSet, ServiceAccount, metrics Service and heartbeat Leases. */}}
 {{- define "bs.agentNamespace" -}}
-{{- default (printf "%s-agent" .Release.Namespace) (dig "namespace" "name" "" .Values.agent) | trunc 63 | trimSuffix "-" -}}
+{{- default (printf "%s-agent" (.Release.Namespace | default "default")) (dig "namespace" "name" "" .Values.agent) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

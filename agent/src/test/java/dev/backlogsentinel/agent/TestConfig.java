@@ -51,6 +51,11 @@ public record TestConfig(String procRoot, ReaderChoice reader, long maxProcFileB
         return Duration.ofSeconds(10);
     }
 
+    @Override
+    public boolean metricsAuth() {
+        return false;
+    }
+
     public static NodeScanner scanner(ReaderChoice choice) {
         return new NodeScannerFactory(defaults(), Clock.systemUTC()).create(choice, Path.of("/proc"));
     }

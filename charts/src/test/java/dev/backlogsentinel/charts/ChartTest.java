@@ -152,9 +152,17 @@ class ChartTest {
             assertThat(p.getName()).isEqualTo("metrics");
             assertThat(p.getContainerPort()).isEqualTo(9464);
         });
-        assertThat(c.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
-        assertThat(defaults.agent().getSpec().getTemplate().getSpec().getVolumes()).singleElement()
-                .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+        // A writable /tmp, and the token the kubelet would mount, projected and bound to the pod (which names its node).
+        assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath() + (Boolean.TRUE.equals(m.getReadOnly()) ? " ro" : " rw"))
+                .containsExactly("/tmp rw", "/var/run/secrets/kubernetes.io/serviceaccount ro");
+        var pod = defaults.agent().getSpec().getTemplate().getSpec();
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getVolumes()).hasSize(2);
+        assertThat(pod.getVolumes().getFirst().getEmptyDir()).isNotNull();
+        assertThat(pod.getVolumes().get(1).getProjected().getSources()).extracting(source -> source.getServiceAccountToken() != null
+                ? "token " + source.getServiceAccountToken().getPath() : source.getConfigMap() != null
+                        ? "configMap " + source.getConfigMap().getName() : "downwardAPI " + source.getDownwardAPI().getItems().getFirst().getPath())
+                .containsExactly("token token", "configMap kube-root-ca.crt", "downwardAPI namespace");
         assertThat(c.getImage()).isEqualTo("ghcr.io/backlog-sentinel/agent:0.1.0");
     }
 

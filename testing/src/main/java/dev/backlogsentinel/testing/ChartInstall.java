@@ -77,8 +77,13 @@ public final class ChartInstall {
                 admin.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(NonDeletingOperation::update);
             }
             List<HasMetadata> rendered = render(chart());
-            for (HasMetadata namespace : rendered.stream().filter(o -> o instanceof io.fabric8.kubernetes.api.model.Namespace).toList()) {
-                admin.resource(namespace).createOr(NonDeletingOperation::update);
+            // By kind, not by model class: under a Quarkus test the rendered objects may be generic ones.
+            for (HasMetadata namespace : rendered.stream().filter(o -> "Namespace".equals(o.getKind())).toList()) {
+                admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace.getMetadata().getName())
+                        .withLabels(namespace.getMetadata().getLabels()).endMetadata().build()).createOr(NonDeletingOperation::update);
+            }
+            if (admin.namespaces().withName(AGENT_NAMESPACE).get() == null) {
+                throw new IllegalStateException("the chart rendered no namespace " + AGENT_NAMESPACE);
             }
             List<HasMetadata> rbac = rbac(rendered);
             for (HasMetadata object : rbac) {

@@ -37,7 +37,7 @@ class MetricsAccessIT {
                     .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
             Identity nobody = ChartInstall.identity(stage.server, stage.admin, "nobody");
 
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(java.net.ConnectException.class).untilAsserted(() -> {
                 assertThat(agent.isAlive()).as("agent exited; log:%n%s", agent.logText()).isTrue();
                 assertThat(agent.get("/q/health/ready", null).statusCode()).as("health needs no token").isEqualTo(200);
             });

@@ -14,7 +14,6 @@ import java.util.function.UnaryOperator;
 public final class Conventions {
 
     public static final String DEFAULT_NAMESPACE = "backlog-sentinel";
-    public static final String AGENT_LEASE_PREFIX = "backlog-sentinel-agent-";
     public static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
 
     private Conventions() {
@@ -42,7 +41,7 @@ public final class Conventions {
 
     /** The agent's heartbeat Lease of a node. */
     public static String agentLease(String node) {
-        return AGENT_LEASE_PREFIX + node;
+        return Vocabulary.AGENT_LEASE_PREFIX + node;
     }
 
     /** This process as a Lease holder or event reporter: the pod's name, else the host's. */

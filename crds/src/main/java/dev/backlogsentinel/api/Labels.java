@@ -9,18 +9,15 @@ import java.util.Map;
 /** The labels agent and operator put on what they write, and the one rule for their values. */
 public final class Labels {
 
-    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
-    public static final String NODE = "backlogsentinel.dev/node";
-
     private Labels() {
     }
 
     /**
-     * The {@link #NODE} label of what is written about a node: its name as a label value
+     * The {@link Vocabulary#NODE_LABEL} label of what is written about a node: its name as a label value
      * ({@link #value}), the same on the agent's and the operator's side whatever the name's length.
      */
     public static Map<String, String> ofNode(String node) {
-        return Map.of(NODE, value(node));
+        return Map.of(Vocabulary.NODE_LABEL, value(node));
     }
 
     /**

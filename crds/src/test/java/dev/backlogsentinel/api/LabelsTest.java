@@ -12,7 +12,7 @@ class LabelsTest {
     @Test
     void aNodeNameThatFitsIsItsOwnLabel() {
         String name = "ip-10-0-12-34.eu-west-1.compute.internal";
-        assertThat(Labels.ofNode(name)).containsExactly(java.util.Map.entry(Labels.NODE, name));
+        assertThat(Labels.ofNode(name)).containsExactly(java.util.Map.entry(Vocabulary.NODE_LABEL, name));
         assertThat(Labels.value("n".repeat(63))).isEqualTo("n".repeat(63));
     }
 
@@ -23,7 +23,7 @@ class LabelsTest {
         String other = prefix + "b".repeat(70 - prefix.length());
         assertThat(name).hasSize(70);
 
-        String value = Labels.ofNode(name).get(Labels.NODE);
+        String value = Labels.ofNode(name).get(Vocabulary.NODE_LABEL);
         assertThat(value).hasSize(63).matches(LABEL_VALUE)
                 .isEqualTo(name.substring(0, 46) + "-" + Labels.sha256(name).substring(0, 16));
         assertThat(Labels.value(name)).as("the same on every call, so agent and operator agree").isEqualTo(value);

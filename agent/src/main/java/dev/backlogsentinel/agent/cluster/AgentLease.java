@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.Patches;
@@ -71,7 +72,7 @@ public final class AgentLease {
                 }
                 ZonedDateTime at = ZonedDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
                 Lease fresh = new LeaseBuilder().withNewMetadata().withNamespace(namespace)
-                        .withName(name()).addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent")
+                        .withName(name()).addToLabels(Vocabulary.MANAGED_BY_LABEL, Vocabulary.AGENT)
                         .addToLabels(Labels.ofNode(node)).endMetadata()
                         .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds((int) (interval.toSeconds() * 4))
                         .withAcquireTime(at).withRenewTime(at).endSpec().build();

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.scan.NodeScannerFactory;
@@ -68,7 +69,7 @@ public class ClusterMode {
 
     public ClusterAgent start(String node) {
         String namespace = Conventions.namespace(config.namespace(), System::getenv, Conventions.SERVICE_ACCOUNT);
-        ClusterAgent.Settings settings = new ClusterAgent.Settings(node, namespace, Conventions.instanceName("backlog-sentinel-agent"), version(), config.scanInterval(),
+        ClusterAgent.Settings settings = new ClusterAgent.Settings(node, namespace, Conventions.instanceName(Vocabulary.AGENT), version(), config.scanInterval(),
                 config.reportMinInterval(), config.leaseRenewInterval(), true);
         return new ClusterAgent(client.get(), scanners.create(), metrics, clock, settings).start();
     }

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.Patches;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
@@ -121,7 +122,7 @@ public final class ReportWriter {
             }
             NodeBacklogReport fresh = new NodeBacklogReport();
             fresh.setMetadata(new ObjectMetaBuilder().withName(node)
-                    .addToLabels(Labels.MANAGED_BY, "backlog-sentinel-agent").build());
+                    .addToLabels(Vocabulary.MANAGED_BY_LABEL, Vocabulary.AGENT).build());
             NodeOwner.of(client, node).ifPresent(owner -> fresh.getMetadata().setOwnerReferences(List.of(owner)));
             try {
                 client.resources(NodeBacklogReport.class).resource(fresh).create();

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.agent.local;
 
+import dev.backlogsentinel.api.Vocabulary;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.backlogsentinel.agent.config.AgentConfig;
 import dev.backlogsentinel.agent.metrics.ScanMetrics;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
  * table, JSON Lines (one object per scan), or one table or JSON document. Never touches the Kubernetes client.
  */
 @Dependent
-@Command(name = "backlog-sentinel-agent", mixinStandardHelpOptions = true,
+@Command(name = Vocabulary.AGENT, mixinStandardHelpOptions = true,
         description = "Shows every TCP listen queue of this machine, in every network namespace: depth against "
                 + "the socket's real limit, which knob sets that limit, and the namespace's drop counters.")
 public class LocalCommand implements Callable<Integer> {

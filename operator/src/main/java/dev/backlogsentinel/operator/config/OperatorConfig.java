@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.config;
 
+import dev.backlogsentinel.api.Vocabulary;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -27,7 +28,7 @@ public interface OperatorConfig {
      * The agents' ServiceAccount, in their namespace: its writes are held to its own node's objects
      * at admission (AgentWrites).
      */
-    @WithDefault("backlog-sentinel-agent")
+    @WithDefault(Vocabulary.AGENT)
     String agentServiceAccount();
 
     /**

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.config;
 
+import dev.backlogsentinel.api.Vocabulary;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -38,7 +39,7 @@ import java.util.function.Function;
 @Singleton
 public class OperatorLeaderElection extends LeaderElectionConfiguration {
 
-    public static final String LEASE = "backlog-sentinel-operator";
+    public static final String LEASE = Vocabulary.OPERATOR_LEASE;
     private static final Logger LOG = Logger.getLogger(OperatorLeaderElection.class);
     private static final AtomicBoolean SHUTTING_DOWN = new AtomicBoolean();
 

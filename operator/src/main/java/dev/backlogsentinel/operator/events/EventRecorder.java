@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.events;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.Patches;
@@ -41,8 +42,6 @@ import java.util.Map;
 @ApplicationScoped
 public class EventRecorder {
 
-    public static final String CONTROLLER = "backlogsentinel.dev/operator";
-    public static final String MANAGED_BY_VALUE = "backlog-sentinel-operator";
 
     /** What a write did. */
     public enum Outcome {
@@ -69,7 +68,7 @@ public class EventRecorder {
     public EventRecorder(KubernetesClient client, OperatorMetrics metrics) {
         this.client = client;
         this.metrics = metrics;
-        this.instance = Conventions.instanceName(MANAGED_BY_VALUE);
+        this.instance = Conventions.instanceName(Vocabulary.OPERATOR);
     }
 
     /**
@@ -128,7 +127,7 @@ public class EventRecorder {
 
     private Event event(String namespace, String name, Request request) {
         Map<String, String> labels = new LinkedHashMap<>(request.labels());
-        labels.put(Labels.MANAGED_BY, MANAGED_BY_VALUE);
+        labels.put(Vocabulary.MANAGED_BY_LABEL, Vocabulary.OPERATOR);
         return new EventBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
                 .withInvolvedObject(request.regarding()).withType(request.type()).withReason(request.reason())
@@ -136,8 +135,8 @@ public class EventRecorder {
                 .withCount(Math.max(request.count(), 1))
                 .withFirstTimestamp(seconds(request.first())).withLastTimestamp(seconds(request.last()))
                 // source.component is what kubectl describe shows as "From" on every version.
-                .withNewSource().withComponent(CONTROLLER).endSource()
-                .withReportingComponent(CONTROLLER).withReportingInstance(instance)
+                .withNewSource().withComponent(Vocabulary.CONTROLLER).endSource()
+                .withReportingComponent(Vocabulary.CONTROLLER).withReportingInstance(instance)
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -78,8 +79,8 @@ public final class AgentSilenceEventSource extends AbstractEventSource<AgentSile
 
     /** One walk of the Lease cache: an event for each node whose agent's liveness is not what its reconcile acted on. */
     void sweep() {
-        leases.list(lease -> lease.getMetadata().getName().startsWith(Conventions.AGENT_LEASE_PREFIX)).forEach(lease -> {
-            String node = lease.getMetadata().getName().substring(Conventions.AGENT_LEASE_PREFIX.length());
+        leases.list(lease -> lease.getMetadata().getName().startsWith(Vocabulary.AGENT_LEASE_PREFIX)).forEach(lease -> {
+            String node = lease.getMetadata().getName().substring(Vocabulary.AGENT_LEASE_PREFIX.length());
             Boolean acted = actedOn.get(node);
             // Nodes never reconciled (no report) are not this source's; a change is announced once.
             if (acted == null) {

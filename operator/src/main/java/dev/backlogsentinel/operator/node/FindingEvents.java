@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
@@ -88,10 +89,10 @@ public class FindingEvents {
             return;
         }
         try {
-            events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueSaturated", "Saturated",
+            events.write(new EventRecorder.Request(podOf(l), "Warning", Vocabulary.EVENT_SATURATED, Vocabulary.ACTION_SATURATED,
                     FindingMessages.saturated(l), key, next.count(), next.first(), next.last(), labels));
         } catch (KubernetesClientException e) {
-            refused(l, key, "ListenQueueSaturated", e, round);
+            refused(l, key, Vocabulary.EVENT_SATURATED, e, round);
             return;
         }
         undelivered.written(l.getPod().getNamespace(), l.getPolicy(), key);
@@ -119,10 +120,10 @@ public class FindingEvents {
             return;
         }
         try {
-            events.write(new EventRecorder.Request(podOf(l), "Warning", "ListenQueueOverflow", "Dropped",
+            events.write(new EventRecorder.Request(podOf(l), "Warning", Vocabulary.EVENT_OVERFLOW, Vocabulary.ACTION_DROPPED,
                     FindingMessages.overflow(l), key, next.count(), next.first(), next.last(), labels));
         } catch (KubernetesClientException e) {
-            refused(l, key, "ListenQueueOverflow", e, round);
+            refused(l, key, Vocabulary.EVENT_OVERFLOW, e, round);
             return;
         }
         round.update(round.notified().with(new Notified.Finding(f.key(), f.namespace(), f.pod(), f.podUid(), f.where(), f.since(),
@@ -134,19 +135,19 @@ public class FindingEvents {
         ObjectReference pod = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(f.namespace())
                 .withName(f.pod()).withUid(f.podUid()).build();
         try {
-            events.write(new EventRecorder.Request(pod, "Normal", "ListenQueueRecovered", "Recovered",
+            events.write(new EventRecorder.Request(pod, "Normal", Vocabulary.EVENT_RECOVERED, Vocabulary.ACTION_RECOVERED,
                     FindingMessages.recovered(f.where(), f.since(), round.now), f.key() + "/recovered", 1, round.now, round.now,
                     labels));
         } catch (KubernetesClientException e) {
             if (namespaceGone(e)) {
                 // The pod went with its namespace: nobody is left to tell, and retrying would fail for ever.
-                LOG.infof("ListenQueueRecovered of %s not written: namespace %s is gone (%s); the finding is closed", f.where(),
+                LOG.infof("%s of %s not written: namespace %s is gone (%s); the finding is closed", Vocabulary.EVENT_RECOVERED, f.where(),
                         f.namespace(), e.getMessage());
                 round.update(round.notified().without(f.key()));
                 undelivered.closed(f.key());
                 return;
             }
-            round.failed("ListenQueueRecovered of " + f.where(), e);
+            round.failed(Vocabulary.EVENT_RECOVERED + " of " + f.where(), e);
             return;
         }
         round.update(round.notified().without(f.key()));

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.operator.metrics.OperatorMetrics;
 import dev.backlogsentinel.api.Patches;
 import io.fabric8.kubernetes.api.model.Node;
@@ -42,7 +43,7 @@ public class NodeConditionWriter {
      * @throws KubernetesClientException when the server refuses the write or cannot be reached
      */
     public boolean write(String nodeName, DesiredCondition desired, Instant now, Instant transition) {
-        NodeCondition condition = new NodeConditionBuilder().withType(DesiredCondition.TYPE).withStatus(desired.status())
+        NodeCondition condition = new NodeConditionBuilder().withType(Vocabulary.NODE_CONDITION).withStatus(desired.status())
                 .withReason(desired.reason()).withMessage(desired.message())
                 .withLastHeartbeatTime(now.truncatedTo(ChronoUnit.SECONDS).toString())
                 .withLastTransitionTime(transition.truncatedTo(ChronoUnit.SECONDS).toString()).build();

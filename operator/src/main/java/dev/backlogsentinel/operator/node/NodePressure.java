@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.ReportedListener;
@@ -22,15 +23,15 @@ public final class NodePressure {
     public static DesiredCondition evaluate(NodeBacklogReport report, ValidPolicies policies, AgentLiveness liveness,
             Duration grace, int shown) {
         if (!liveness.alive()) {
-            return new DesiredCondition(DesiredCondition.UNKNOWN, DesiredCondition.NOT_REPORTING,
+            return new DesiredCondition(DesiredCondition.UNKNOWN, Vocabulary.REASON_AGENT_NOT_REPORTING,
                     liveness.notReportingMessage(grace));
         }
         List<ReportedListener> saturated = saturatedUnder(report, policies, true);
         if (saturated.isEmpty()) {
-            return new DesiredCondition(DesiredCondition.FALSE, DesiredCondition.NO_PRESSURE,
+            return new DesiredCondition(DesiredCondition.FALSE, Vocabulary.REASON_NO_PRESSURE,
                     "No listen queue on this node is saturated.");
         }
-        return new DesiredCondition(DesiredCondition.TRUE, DesiredCondition.SATURATED,
+        return new DesiredCondition(DesiredCondition.TRUE, Vocabulary.REASON_SATURATED,
                 FindingMessages.condition(saturated, shown));
     }
 

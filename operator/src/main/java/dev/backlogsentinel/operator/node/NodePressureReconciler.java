@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Conventions;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorNamespace;
@@ -76,8 +77,8 @@ public class NodePressureReconciler implements Reconciler<NodeBacklogReport> {
                 .withOnUpdateFilter((next, previous) -> false)
                 .withSecondaryToPrimaryMapper(lease -> {
                     String name = lease.getMetadata().getName();
-                    return name.startsWith(Conventions.AGENT_LEASE_PREFIX)
-                            ? Set.of(new ResourceID(name.substring(Conventions.AGENT_LEASE_PREFIX.length())))
+                    return name.startsWith(Vocabulary.AGENT_LEASE_PREFIX)
+                            ? Set.of(new ResourceID(name.substring(Vocabulary.AGENT_LEASE_PREFIX.length())))
                             : Set.of();
                 })
                 .build();

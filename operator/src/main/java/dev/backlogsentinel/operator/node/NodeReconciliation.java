@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.Labels;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.operator.config.OperatorConfig;
@@ -71,7 +72,7 @@ public class NodeReconciliation {
         String node = report.getMetadata().getName();
         Instant now = clock.instant();
         Notified before = store.get(report);
-        boolean saidAlive = before.condition() == null || !DesiredCondition.NOT_REPORTING.equals(before.condition().reason());
+        boolean saidAlive = before.condition() == null || !Vocabulary.REASON_AGENT_NOT_REPORTING.equals(before.condition().reason());
         AgentLiveness liveness = heartbeats.liveness(node, lease, saidAlive);
         DesiredCondition desired = NodePressure.evaluate(report, policies, liveness, config.agentGrace(), config.conditionListeners());
         NotifyRound round = new NotifyRound(node, now, before);
@@ -121,7 +122,7 @@ public class NodeReconciliation {
                 nodeEvent(round, written == null ? null : written.status(), desired, transition);
             }
         } catch (KubernetesClientException e) {
-            round.failed("condition " + DesiredCondition.TYPE + "=" + desired.status(), e);
+            round.failed("condition " + Vocabulary.NODE_CONDITION + "=" + desired.status(), e);
             return true;
         }
         round.update(round.notified().withCondition(new Notified.Condition(desired.status(), desired.reason(), sha, transition)));
@@ -134,12 +135,12 @@ public class NodeReconciliation {
         String message;
         switch (desired.status()) {
             case DesiredCondition.TRUE -> {
-                reason = "ListenQueuePressure";
+                reason = Vocabulary.EVENT_PRESSURE;
                 type = "Warning";
                 message = desired.message();
             }
             case DesiredCondition.UNKNOWN -> {
-                reason = DesiredCondition.NOT_REPORTING;
+                reason = Vocabulary.EVENT_AGENT_NOT_REPORTING;
                 type = "Warning";
                 message = desired.message();
             }
@@ -147,7 +148,7 @@ public class NodeReconciliation {
                 if (!DesiredCondition.TRUE.equals(previous)) {
                     return; // False after nothing or after Unknown: no pressure ended, nothing to say.
                 }
-                reason = DesiredCondition.NO_PRESSURE;
+                reason = Vocabulary.EVENT_NO_PRESSURE;
                 type = "Normal";
                 message = "No listen queue on this node is saturated any more.";
             }

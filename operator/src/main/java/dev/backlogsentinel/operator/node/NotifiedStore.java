@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.node;
 
+import dev.backlogsentinel.api.Vocabulary;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -34,7 +35,6 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class NotifiedStore {
 
-    public static final String ANNOTATION = "backlogsentinel.dev/notified";
     private static final Logger LOG = Logger.getLogger(NotifiedStore.class);
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -70,7 +70,7 @@ public class NotifiedStore {
 
     static Notified parse(NodeBacklogReport report) {
         Map<String, String> annotations = report.getMetadata().getAnnotations();
-        String json = annotations == null ? null : annotations.get(ANNOTATION);
+        String json = annotations == null ? null : annotations.get(Vocabulary.NOTIFIED_ANNOTATION);
         if (json == null || json.isBlank()) {
             return Notified.NOTHING;
         }
@@ -78,7 +78,7 @@ public class NotifiedStore {
             return JSON.readValue(json, Notified.class);
         } catch (JsonProcessingException e) {
             // Not ours to guess at: start afresh (the worst case is one event said again), and say so.
-            LOG.warnf("annotation %s on NodeBacklogReport %s is not readable (%s): starting from nothing", ANNOTATION,
+            LOG.warnf("annotation %s on NodeBacklogReport %s is not readable (%s): starting from nothing", Vocabulary.NOTIFIED_ANNOTATION,
                     report.getMetadata().getName(), e.getOriginalMessage());
             return Notified.NOTHING;
         }
@@ -104,7 +104,7 @@ public class NotifiedStore {
         }
         Map<String, Object> annotations = new HashMap<>();
         try {
-            annotations.put(ANNOTATION, JSON.writeValueAsString(notified));
+            annotations.put(Vocabulary.NOTIFIED_ANNOTATION, JSON.writeValueAsString(notified));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Notified is always serialisable", e);
         }

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.policy;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicyStatus;
 import dev.backlogsentinel.api.policy.PolicyValidation;
@@ -114,7 +115,7 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
             events.write(new EventRecorder.Request(new ObjectReferenceBuilder().withApiVersion(policy.getApiVersion())
                     .withKind(policy.getKind()).withNamespace(policy.getMetadata().getNamespace())
                     .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid()).build(),
-                    "Warning", "InvalidPolicy", "Validate", "BacklogPolicy is not enforced: " + String.join("; ", problems) + ".",
+                    "Warning", Vocabulary.EVENT_INVALID_POLICY, Vocabulary.ACTION_VALIDATE, "BacklogPolicy is not enforced: " + String.join("; ", problems) + ".",
                     "invalid/" + generation, 1, clock.instant(), clock.instant(), Map.of()));
         }
         if (Objects.equals(previous, next)) {
@@ -140,7 +141,7 @@ public class BacklogPolicyReconciler implements Reconciler<BacklogPolicy> {
             return false;
         }
         for (Condition c : policy.getStatus().getConditions()) {
-            if (PolicyStatusAggregator.READY.equals(c.getType()) && PolicyStatusAggregator.INVALID.equals(c.getReason())
+            if (Vocabulary.POLICY_READY.equals(c.getType()) && Vocabulary.REASON_INVALID_SPEC.equals(c.getReason())
                     && Objects.equals(c.getObservedGeneration(), policy.getMetadata().getGeneration())) {
                 return true;
             }

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator.policy;
 
+import dev.backlogsentinel.api.Vocabulary;
 import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.policy.BacklogPolicySpec;
@@ -30,12 +31,6 @@ import java.util.stream.Collectors;
  */
 public final class PolicyStatusAggregator {
 
-    public static final String READY = "Ready";
-    public static final String ACCEPTED = "Accepted";
-    public static final String INVALID = "InvalidSpec";
-    public static final String EVENTS_WRITTEN = "EventsWritten";
-    public static final String WRITTEN = "Written";
-    public static final String EVENT_WRITES_FAILING = "EventWritesFailing";
     /** The refused findings an EventsWritten=False message names; the rest are counted. */
     static final int REFUSALS_SHOWN = 3;
 
@@ -52,7 +47,7 @@ public final class PolicyStatusAggregator {
         status.setObservedGeneration(policy.getMetadata().getGeneration());
         List<String> problems = PolicyValidation.problems(policy.getSpec());
         if (!problems.isEmpty()) {
-            status.setConditions(List.of(condition(previous, READY, "False", INVALID,
+            status.setConditions(List.of(condition(previous, Vocabulary.POLICY_READY, "False", Vocabulary.REASON_INVALID_SPEC,
                     "Not enforced: " + String.join("; ", problems) + ".", policy.getMetadata().getGeneration(), now)));
             return status;
         }
@@ -80,7 +75,7 @@ public final class PolicyStatusAggregator {
         status.sumOf(counts);
         status.setSaturatedListeners(list.size() > maxListed ? new ArrayList<>(list.subList(0, maxListed)) : list);
         status.setConditions(List.of(
-                condition(previous, READY, "True", ACCEPTED, accepted(policy.getSpec()), policy.getMetadata().getGeneration(), now),
+                condition(previous, Vocabulary.POLICY_READY, "True", Vocabulary.REASON_ACCEPTED, accepted(policy.getSpec()), policy.getMetadata().getGeneration(), now),
                 eventsWritten(previous, refused, policy.getMetadata().getGeneration(), now)));
         return status;
     }
@@ -100,7 +95,7 @@ public final class PolicyStatusAggregator {
     private static Condition eventsWritten(BacklogPolicyStatus previous, Map<String, UndeliveredEvents.Refusal> refused,
             Long generation, Instant now) {
         if (refused.isEmpty()) {
-            return condition(previous, EVENTS_WRITTEN, "True", WRITTEN, "Every event of this policy's findings was written.",
+            return condition(previous, Vocabulary.POLICY_EVENTS_WRITTEN, "True", Vocabulary.REASON_WRITTEN, "Every event of this policy's findings was written.",
                     generation, now);
         }
         List<UndeliveredEvents.Refusal> oldestFirst = refused.values().stream()
@@ -115,7 +110,7 @@ public final class PolicyStatusAggregator {
         if (oldestFirst.size() > REFUSALS_SHOWN) {
             message.append("; and ").append(oldestFirst.size() - REFUSALS_SHOWN).append(" more");
         }
-        return condition(previous, EVENTS_WRITTEN, "False", EVENT_WRITES_FAILING, FindingMessages.cut(message.append('.').toString()),
+        return condition(previous, Vocabulary.POLICY_EVENTS_WRITTEN, "False", Vocabulary.REASON_EVENT_WRITES_FAILING, FindingMessages.cut(message.append('.').toString()),
                 generation, now);
     }
 

@@ -1,15 +1,13 @@
 package dev.backlogsentinel.agent.attribution;
 
-import dev.backlogsentinel.agent.kernel.Libc;
+import dev.backlogsentinel.agent.procfs.ProcFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Tells a Go program from its ELF section headers: the Go linker always writes a
@@ -24,10 +22,6 @@ public final class GoBinary {
     private static final int MAX_NAMES = 1 << 16;
     /** A section header is 64 bytes (ELF64) or 40 (ELF32); a larger entry size is allowed up to this. */
     private static final int MAX_SECTION_HEADER = 256;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_NOCTTY = 0x100;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
 
     private GoBinary() {
     }
@@ -78,26 +72,13 @@ public final class GoBinary {
     }
 
     /**
-     * Opens a file only when it is a regular file, and without ever blocking: its type is checked
-     * by path first (nothing special is even opened), then on what open() returned (O_NONBLOCK, so a
-     * FIFO put there in between cannot block), and the channel is that very file, reopened through
-     * /proc/self/fd. Null when it is not a regular file or cannot be opened; the caller closes it.
-     * (ProcFile does the same for procfs files; the layers keep attribution from using it.)
+     * The executable, opened as procfs files are (ProcFile.openRegular: only a regular file, never
+     * blocking, the very file checked); null when it is anything else or cannot be opened.
      */
-    static FileChannel openRegular(Path file) {
+    private static FileChannel openRegular(Path file) {
         try {
-            if (!Files.isRegularFile(file)) {
-                return null;
-            }
-            int fd = Libc.open(file.toString(), Libc.O_RDONLY | O_NONBLOCK | O_NOCTTY | Libc.O_CLOEXEC);
-            try {
-                Path opened = Path.of("/proc/self/fd/" + fd);
-                int mode = (Integer) Files.getAttribute(opened, "unix:mode");
-                return (mode & S_IFMT) == S_IFREG ? FileChannel.open(opened, StandardOpenOption.READ) : null;
-            } finally {
-                Libc.close(fd);
-            }
-        } catch (IOException | Libc.SyscallException | RuntimeException e) {
+            return ProcFile.openRegular(file);
+        } catch (IOException e) {
             return null;
         }
     }

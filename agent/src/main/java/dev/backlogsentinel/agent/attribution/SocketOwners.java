@@ -1,8 +1,7 @@
 package dev.backlogsentinel.agent.attribution;
 
+import dev.backlogsentinel.agent.procfs.ProcFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -134,23 +133,17 @@ public final class SocketOwners {
      * chose ends up in event texts that must stay ASCII.
      */
     private static String readLine(Path file) {
-        // Opened only when it is a regular file, without blocking (a FIFO there would wait forever),
-        // and read up to 64 bytes (comm is at most 16).
-        try (FileChannel ch = GoBinary.openRegular(file)) {
-            if (ch == null) {
-                return null;
-            }
-            ByteBuffer buf = ByteBuffer.allocate(64);
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                // A procfs file may hand its text over in pieces.
-            }
-            StringBuilder sb = new StringBuilder(buf.position());
-            for (int i = 0; i < buf.position(); i++) {
-                byte b = buf.get(i);
-                if (b == '\n') {
+        // Opened as procfs files are (only a regular file, never blocking: a FIFO there would wait
+        // forever), and read up to 64 bytes (comm is at most 16).
+        try {
+            String text = ProcFile.readText(file, 64).text();
+            StringBuilder sb = new StringBuilder(text.length());
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '\n') {
                     break;
                 }
-                sb.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
+                sb.append(c >= 0x20 && c < 0x7f ? c : '?');
             }
             return sb.toString().strip();
         } catch (IOException | SecurityException e) {

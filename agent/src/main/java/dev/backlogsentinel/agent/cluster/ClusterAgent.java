@@ -4,6 +4,7 @@ import dev.backlogsentinel.agent.metrics.ScanMetrics;
 import dev.backlogsentinel.agent.policy.Evaluation;
 import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.policy.PolicyEvaluator;
+import dev.backlogsentinel.agent.scan.PodLookup;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -136,7 +137,7 @@ public final class ClusterAgent implements AutoCloseable {
         List<PodInfo> onNode = pods.all();
         Map<String, PodInfo> byUid = new HashMap<>();
         onNode.forEach(p -> byUid.put(p.uid(), p));
-        Function<NetnsScan, Function<ListenerFinding, PodInfo>> podOf = ns -> podResolver(ns, byUid);
+        PodLookup podOf = ns -> podResolver(ns, byUid);
         if (!judging) {
             if (!pods.synced() || !policies.hasSynced() || !ownReport.synced()) {
                 metrics.record(scan, podOf);

@@ -7,6 +7,7 @@ import dev.backlogsentinel.agent.attribution.PodInfo;
 import dev.backlogsentinel.agent.policy.PolicyCounts;
 import dev.backlogsentinel.agent.scan.NodeScan;
 import dev.backlogsentinel.api.report.ListenerProcess;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.api.report.NetnsSysctls;
 import dev.backlogsentinel.api.report.NodeBacklogReportStatus;
 import dev.backlogsentinel.api.report.PodRef;
@@ -92,8 +93,8 @@ public final class ReportBuilder {
                 owner.holders());
     }
 
-    static NetnsSysctls sysctls(dev.backlogsentinel.agent.kernel.NetnsSysctls s) {
-        return s == null || s.equals(dev.backlogsentinel.agent.kernel.NetnsSysctls.UNKNOWN) ? null
+    static NetnsSysctls sysctls(NetnsKnobs s) {
+        return s == null || s.equals(NetnsKnobs.UNKNOWN) ? null
                 : new NetnsSysctls(s.somaxconn(), s.tcpSyncookies(), s.tcpAbortOnOverflow(), s.tcpMaxSynBacklog());
     }
 }

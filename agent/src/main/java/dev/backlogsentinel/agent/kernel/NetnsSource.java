@@ -18,7 +18,7 @@ public interface NetnsSource extends AutoCloseable {
     Reading<Map<Endpoint, Integer>> synRecv() throws ReaderException;
 
     /** The namespace's TCP knobs now, those this reader can see (the others null). */
-    NetnsSysctls sysctls() throws ReaderException;
+    NetnsKnobs sysctls() throws ReaderException;
 
     @Override
     void close();

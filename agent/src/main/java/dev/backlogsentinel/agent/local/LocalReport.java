@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.backlogsentinel.agent.attribution.SocketOwner;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ScanErrors;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
@@ -55,7 +55,7 @@ public record LocalReport(String reader, String readerNote, String scannedAt, do
     /** null where the reader cannot see a knob (procfs, for other namespaces than the agent's). */
     public record Sysctls(Integer somaxconn, Integer tcpSyncookies, Integer tcpAbortOnOverflow, Integer tcpMaxSynBacklog) {
 
-        static Sysctls of(NetnsSysctls s) {
+        static Sysctls of(NetnsKnobs s) {
             return new Sysctls(s.somaxconn(), s.tcpSyncookies(), s.tcpAbortOnOverflow(), s.tcpMaxSynBacklog());
         }
     }

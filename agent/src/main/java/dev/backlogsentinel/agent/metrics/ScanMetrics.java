@@ -3,6 +3,7 @@ package dev.backlogsentinel.agent.metrics;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
 import dev.backlogsentinel.agent.attribution.PodInfo;
+import dev.backlogsentinel.agent.scan.PodLookup;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -114,7 +115,7 @@ public class ScanMetrics {
 
     /** Local mode: listeners are labelled by namespace and pod UID only. */
     public void record(NodeScan scan) {
-        record(scan, ns -> l -> null);
+        record(scan, PodLookup.NONE);
     }
 
     /**
@@ -122,7 +123,7 @@ public class ScanMetrics {
      *
      * @param pods the pod a listener of a network namespace belongs to, or null
      */
-    public synchronized void record(NodeScan scan, Function<NetnsScan, Function<ListenerFinding, PodInfo>> pods) {
+    public synchronized void record(NodeScan scan, PodLookup pods) {
         scanDuration.record(scan.took());
         namespaces.set(scan.namespaces().size());
         listeners.set(scan.listenerCount());
@@ -155,7 +156,7 @@ public class ScanMetrics {
                 n.counters.meters().forEach(registry::remove);
                 n.counters = null;
             }
-            Function<ListenerFinding, PodInfo> podOf = pods.apply(ns);
+            Function<ListenerFinding, PodInfo> podOf = pods.in(ns);
             for (ListenerFinding l : ns.listeners()) {
                 PodInfo pod = podOf.apply(l);
                 String podNamespace = pod == null ? "" : pod.namespace();

@@ -6,7 +6,7 @@ import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
@@ -69,13 +69,13 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
             throw new Libc.SyscallException("setns", "pid moved to namespace key " + here + ", expected " + expectedKey, ESRCH);
         }
         SockDiagSocket socket = SockDiagSocket.openHere();
-        NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+        NetnsKnobs.Knob[] knobs = NetnsKnobs.Knob.values();
         int[] fds = new int[knobs.length];
         for (int i = 0; i < knobs.length; i++) {
             try {
                 fds[i] = Libc.open("/proc/sys/" + knobs[i].path(), Libc.O_RDONLY | Libc.O_CLOEXEC);
             } catch (Libc.SyscallException e) {
-                if (knobs[i] == NetnsSysctls.Knob.SOMAXCONN) {
+                if (knobs[i] == NetnsKnobs.Knob.SOMAXCONN) {
                     // Every kernel has it: without it something is wrong with this namespace's /proc/sys.
                     for (int j = 0; j < i; j++) {
                         Libc.close(fds[j]);
@@ -96,7 +96,7 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
 
     private static final class NetlinkSource implements NetnsSource {
         private final SockDiagSocket socket;
-        /** One per NetnsSysctls.Knob, -1 where the namespace has no such file. */
+        /** One per NetnsKnobs.Knob, -1 where the namespace has no such file. */
         private final int[] knobFds;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment knobBuf = arena.allocate(32);
@@ -175,10 +175,10 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
          * would be a third of the scan's system calls.
          */
         @Override
-        public synchronized NetnsSysctls sysctls() throws ReaderException {
-            Integer somaxconn = read(knobFds[0], NetnsSysctls.Knob.SOMAXCONN);
+        public synchronized NetnsKnobs sysctls() throws ReaderException {
+            Integer somaxconn = read(knobFds[0], NetnsKnobs.Knob.SOMAXCONN);
             if (others == null || ++callsSinceOthers >= KNOBS_EVERY) {
-                NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+                NetnsKnobs.Knob[] knobs = NetnsKnobs.Knob.values();
                 Integer[] values = new Integer[knobs.length];
                 for (int i = 1; i < knobs.length; i++) {
                     values[i] = knobFds[i] < 0 ? null : read(knobFds[i], knobs[i]);
@@ -186,11 +186,11 @@ public final class NetlinkReader implements ListenerReader, AutoCloseable {
                 others = values;
                 callsSinceOthers = 0;
             }
-            return new NetnsSysctls(somaxconn, others[1], others[2], others[3]);
+            return new NetnsKnobs(somaxconn, others[1], others[2], others[3]);
         }
 
         /** A sysctl integer, parsed from the bytes read (no string: this runs for every namespace, every scan). */
-        private Integer read(int fd, NetnsSysctls.Knob knob) throws ReaderException {
+        private Integer read(int fd, NetnsKnobs.Knob knob) throws ReaderException {
             long n;
             try {
                 n = Libc.pread(fd, knobBuf, knobBuf.byteSize(), 0, knob.path());

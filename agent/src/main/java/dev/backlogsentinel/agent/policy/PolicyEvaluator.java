@@ -1,6 +1,7 @@
 package dev.backlogsentinel.agent.policy;
 
 import dev.backlogsentinel.agent.attribution.PodInfo;
+import dev.backlogsentinel.agent.scan.PodLookup;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
 import dev.backlogsentinel.agent.scan.NodeScan;
@@ -71,7 +72,7 @@ public final class PolicyEvaluator {
      *                    the node's own namespace the hostNetwork pod owning the socket; null when none
      */
     public Evaluation evaluate(NodeScan scan, List<PodInfo> podsOnNode,
-            Function<NetnsScan, Function<ListenerFinding, PodInfo>> podsOfNetns, List<BacklogPolicy> policies) {
+            PodLookup podsOfNetns, List<BacklogPolicy> policies) {
         Map<String, List<BacklogPolicy>> validByNamespace = new HashMap<>();
         for (BacklogPolicy p : policies) {
             if (PolicyValidation.problems(p.getSpec()).isEmpty()) {
@@ -91,7 +92,7 @@ public final class PolicyEvaluator {
         int matched = 0;
         for (NetnsScan ns : scan.namespaces()) {
             double overflowRate = overflowsPerMinute(ns);
-            Function<ListenerFinding, PodInfo> podOf = podsOfNetns.apply(ns);
+            Function<ListenerFinding, PodInfo> podOf = podsOfNetns.in(ns);
             for (ListenerFinding l : ns.listeners()) {
                 PodInfo pod = podOf.apply(l);
                 if (pod == null) {

@@ -133,9 +133,10 @@ public final class ProcFile implements AutoCloseable {
      * Opens a file without blocking and only when it is a regular file. The type is checked first
      * by path (nothing special is even opened), then on what open() returned, with O_NONBLOCK so
      * that a FIFO put there in between cannot block: the channel is then opened on that very file
-     * through /proc/self/fd, so no swap after the check can slip anything else in.
+     * through /proc/self/fd, so no swap after the check can slip anything else in. The one such
+     * opening of the agent: procfs files, and an executable read for its ELF headers (GoBinary).
      */
-    static FileChannel openRegular(Path path) throws IOException {
+    public static FileChannel openRegular(Path path) throws IOException {
         String name = path.toString();
         try {
             refuseUnlessRegular(name, (Integer) Files.getAttribute(path, "unix:mode"));

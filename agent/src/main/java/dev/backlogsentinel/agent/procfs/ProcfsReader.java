@@ -5,7 +5,7 @@ import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.NetnsSource;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.kernel.ScanErrors;
@@ -32,13 +32,13 @@ public final class ProcfsReader implements ListenerReader {
     private final Path procRoot;
     private final long maxFileBytes;
     private final long ownKey;
-    private final Supplier<NetnsSysctls> ownSysctls;
+    private final Supplier<NetnsKnobs> ownSysctls;
 
     /**
      * @param ownKey     key of the agent's own namespace, whose knobs it can read without entering
      * @param ownSysctls reads them (null where it cannot)
      */
-    public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, Supplier<NetnsSysctls> ownSysctls) {
+    public ProcfsReader(Path procRoot, long maxFileBytes, long ownKey, Supplier<NetnsKnobs> ownSysctls) {
         this.procRoot = procRoot;
         this.maxFileBytes = maxFileBytes;
         this.ownKey = ownKey;
@@ -93,9 +93,9 @@ public final class ProcfsReader implements ListenerReader {
     private static final class ProcfsSource implements NetnsSource {
         private final ProcFile tcp;
         private final ProcFile tcp6;
-        private final Supplier<NetnsSysctls> sysctls;
+        private final Supplier<NetnsKnobs> sysctls;
 
-        ProcfsSource(ProcFile tcp, ProcFile tcp6, Supplier<NetnsSysctls> sysctls) {
+        ProcfsSource(ProcFile tcp, ProcFile tcp6, Supplier<NetnsKnobs> sysctls) {
             this.tcp = tcp;
             this.tcp6 = tcp6;
             this.sysctls = sysctls;
@@ -162,8 +162,8 @@ public final class ProcfsReader implements ListenerReader {
         }
 
         @Override
-        public NetnsSysctls sysctls() {
-            return sysctls == null ? NetnsSysctls.UNKNOWN : sysctls.get();
+        public NetnsKnobs sysctls() {
+            return sysctls == null ? NetnsKnobs.UNKNOWN : sysctls.get();
         }
 
         @Override

@@ -2,7 +2,7 @@ package dev.backlogsentinel.agent.scan;
 
 import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 
 import java.time.Duration;
@@ -21,7 +21,7 @@ import java.util.List;
  * @param listeners worst first
  */
 public record NetnsScan(long key, Long nsInode, ReaderKind reader, NetnsAttribution attribution, List<Integer> pids,
-        NetnsSysctls sysctls, NetnsCounters counters, NetnsCounters delta, Duration deltaOver, List<ListenerFinding> listeners) {
+        NetnsKnobs sysctls, NetnsCounters counters, NetnsCounters delta, Duration deltaOver, List<ListenerFinding> listeners) {
 
     /** net.core.somaxconn of this namespace, or null when the reader cannot see it. */
     public Integer somaxconn() {

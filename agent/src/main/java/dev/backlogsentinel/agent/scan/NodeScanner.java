@@ -7,7 +7,7 @@ import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.ListenerSample;
 import dev.backlogsentinel.agent.kernel.NetnsProcesses;
 import dev.backlogsentinel.agent.kernel.NetnsSource.Reading;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ScanErrors;
@@ -93,7 +93,7 @@ public final class NodeScanner implements AutoCloseable {
     /** One namespace: listeners and knobs every scan, counters and SYN_RECV when due, then who holds what. */
     private NetnsScan read(TrackedNetns t, NetnsProcesses netns, Instant at, ScanErrors errors) {
         List<ListenerSample> listeners;
-        NetnsSysctls sysctls;
+        NetnsKnobs sysctls;
         try {
             Reading<List<ListenerSample>> reading = t.source.listeners();
             errors.note(reading);

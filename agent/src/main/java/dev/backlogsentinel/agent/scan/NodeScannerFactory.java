@@ -3,7 +3,7 @@ package dev.backlogsentinel.agent.scan;
 import dev.backlogsentinel.agent.kernel.ProcInodes;
 import dev.backlogsentinel.agent.kernel.ReaderChoice;
 import dev.backlogsentinel.agent.config.AgentConfig;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.netlink.NetlinkReader;
 import dev.backlogsentinel.agent.netns.NetnsDiscovery;
 import dev.backlogsentinel.agent.procfs.ProcfsReader;
@@ -62,13 +62,13 @@ public class NodeScannerFactory {
     }
 
     /** The agent's own namespace's knobs, each null when it cannot be read. */
-    static NetnsSysctls ownSysctls() {
-        NetnsSysctls.Knob[] knobs = NetnsSysctls.Knob.values();
+    static NetnsKnobs ownSysctls() {
+        NetnsKnobs.Knob[] knobs = NetnsKnobs.Knob.values();
         Integer[] values = new Integer[knobs.length];
         for (int i = 0; i < knobs.length; i++) {
             values[i] = readInt(OWN_SYSCTLS.resolve(knobs[i].path()));
         }
-        return NetnsSysctls.of(values);
+        return NetnsKnobs.of(values);
     }
 
     /**

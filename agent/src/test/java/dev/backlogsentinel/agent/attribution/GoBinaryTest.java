@@ -42,7 +42,8 @@ class GoBinaryTest {
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
             assertThat(GoBinary.isGo(fifo)).isFalse();
             assertThat(GoBinary.isGo(zero)).isFalse();
-            assertThat(GoBinary.openRegular(fifo)).isNull();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.backlogsentinel.agent.procfs.ProcFile.openRegular(fifo))
+                    .isInstanceOf(java.io.IOException.class).hasMessageContaining("a FIFO");
         });
     }
 

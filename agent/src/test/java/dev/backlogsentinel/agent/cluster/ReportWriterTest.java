@@ -5,7 +5,7 @@ import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.policy.Evaluation;
 import dev.backlogsentinel.agent.attribution.PodInfo;
@@ -72,7 +72,7 @@ class ReportWriterTest {
         ListenerFinding l = ListenerFinding.of(new Endpoint(Family.IPv4, "127.0.0.1", 8080), 1, 17, 16, LimitedBy.BACKLOG, 0, null);
         NetnsScan ns = new NetnsScan(42, 4026532280L, ReaderKind.NETLINK,
                 new NetnsAttribution(NetnsAttribution.Kind.POD, "uid-web", List.of(), null, null), List.of(7),
-                new NetnsSysctls(4096, 1, 0, 512), new NetnsCounters(overflows, overflows, 0, 0, 0), new NetnsCounters(delta, delta, 0, 0, 0),
+                new NetnsKnobs(4096, 1, 0, 512), new NetnsCounters(overflows, overflows, 0, 0, 0), new NetnsCounters(delta, delta, 0, 0, 0),
                 java.time.Duration.ofSeconds(2), List.of(l));
         return new NodeScan(at, Duration.ofMillis(2), "netlink", null, List.of(ns), new ScanErrors());
     }
@@ -115,7 +115,7 @@ class ReportWriterTest {
     static NodeScan emptyScan(Instant at) {
         NetnsScan ns = new NetnsScan(42, 4026532280L, ReaderKind.NETLINK,
                 new NetnsAttribution(NetnsAttribution.Kind.POD, "uid-web", List.of(), null, null), List.of(7),
-                new NetnsSysctls(4096, 1, 0, 512), new NetnsCounters(0, 0, 0, 0, 0), null, null, List.of());
+                new NetnsKnobs(4096, 1, 0, 512), new NetnsCounters(0, 0, 0, 0, 0), null, null, List.of());
         return new NodeScan(at, Duration.ofMillis(2), "netlink", null, List.of(ns), new ScanErrors());
     }
 

@@ -5,8 +5,9 @@ import dev.backlogsentinel.agent.attribution.NetnsAttribution;
 import dev.backlogsentinel.agent.kernel.Endpoint;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.agent.kernel.NetnsCounters;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
+import dev.backlogsentinel.agent.scan.PodLookup;
 import dev.backlogsentinel.agent.scan.LimitedBy;
 import dev.backlogsentinel.agent.scan.ListenerFinding;
 import dev.backlogsentinel.agent.scan.NetnsScan;
@@ -52,7 +53,7 @@ class PolicyEvaluatorTest {
         NetnsCounters c = new NetnsCounters(overflows, overflows, 0, 0, 0);
         NetnsCounters d = deltaOverflows == null ? null : new NetnsCounters(deltaOverflows, deltaOverflows, 0, 0, 0);
         return new NetnsScan(key, key, ReaderKind.NETLINK, new NetnsAttribution(NetnsAttribution.Kind.POD, "uid", List.of(), null, null),
-                List.of(1), new NetnsSysctls(4096, 1, 0, 512), c, d, d == null ? null : Duration.ofSeconds(deltaSeconds), List.of(listeners));
+                List.of(1), new NetnsKnobs(4096, 1, 0, 512), c, d, d == null ? null : Duration.ofSeconds(deltaSeconds), List.of(listeners));
     }
 
     static ListenerFinding listener(int port, int depth, int limit) {
@@ -119,7 +120,7 @@ class PolicyEvaluatorTest {
             s.setSustainFor("10s");
             s.setOverflowsPerMinute(6);
         });
-        var pods = (java.util.function.Function<NetnsScan, java.util.function.Function<ListenerFinding, PodInfo>>) ns -> l -> WEB;
+        PodLookup pods = ns -> l -> WEB;
         assertThat(evaluator.evaluate(scan(0, netns(1, 0, null, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk()).isEmpty();
         // 2 overflows in 30 s = 4/min: below 6/min.
         assertThat(evaluator.evaluate(scan(30, netns(1, 2, 2L, 30, listener(80, 75, 100))), List.of(WEB), pods, List.of(p)).notOk())
@@ -137,7 +138,7 @@ class PolicyEvaluatorTest {
                 .as("a new listener starts at OK").isEmpty();
     }
 
-    private static final java.util.function.Function<NetnsScan, java.util.function.Function<ListenerFinding, PodInfo>> ALL_WEB =
+    private static final PodLookup ALL_WEB =
             ns -> l -> WEB;
 
     @Test

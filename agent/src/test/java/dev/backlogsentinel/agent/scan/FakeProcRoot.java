@@ -3,7 +3,7 @@ package dev.backlogsentinel.agent.scan;
 import dev.backlogsentinel.agent.ProcfsLines;
 import dev.backlogsentinel.agent.kernel.ListenerReader;
 import dev.backlogsentinel.agent.kernel.NetnsProcesses;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.agent.kernel.ReaderException;
 import dev.backlogsentinel.agent.kernel.ReaderKind;
 import dev.backlogsentinel.agent.procfs.ProcfsReader;
@@ -51,7 +51,7 @@ final class FakeProcRoot {
     }
 
     ProcfsReader procfs() {
-        return new ProcfsReader(root, 1 << 20, -1, () -> NetnsSysctls.of(new Integer[NetnsSysctls.Knob.values().length]));
+        return new ProcfsReader(root, 1 << 20, -1, () -> NetnsKnobs.of(new Integer[NetnsKnobs.Knob.values().length]));
     }
 
     /** A netlink reader that refuses every namespace, for lack of a capability or for a fault. */

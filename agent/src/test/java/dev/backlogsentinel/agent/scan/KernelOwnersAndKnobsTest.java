@@ -5,7 +5,7 @@ import dev.backlogsentinel.agent.NetnsFixture;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.TestConfig;
 import dev.backlogsentinel.agent.attribution.SocketOwner;
-import dev.backlogsentinel.agent.kernel.NetnsSysctls;
+import dev.backlogsentinel.agent.kernel.NetnsKnobs;
 import dev.backlogsentinel.api.advice.Server;
 import dev.backlogsentinel.testing.NetnsApp;
 import org.junit.jupiter.api.Test;
@@ -64,16 +64,16 @@ class KernelOwnersAndKnobsTest {
             try (NodeScanner netlink = TestConfig.scanner(ReaderChoice.NETLINK); NodeScanner procfs = TestConfig.scanner(ReaderChoice.PROCFS)) {
                 NodeScan scan = netlink.scan();
                 NetnsScan ns = scan.namespaces().stream().filter(n -> n.key() == key).findFirst().orElseThrow();
-                assertThat(ns.sysctls()).isEqualTo(new NetnsSysctls(100, 0, 1, 64));
+                assertThat(ns.sysctls()).isEqualTo(new NetnsKnobs(100, 0, 1, 64));
                 NetnsScan host = scan.namespaces().stream().filter(n -> n.key() == NodeScannerFactory.ownKey()).findFirst().orElseThrow();
                 assertThat(host.sysctls()).as("the host's own values, read where the agent runs")
-                        .isEqualTo(new NetnsSysctls(sysctl("net.core.somaxconn"), sysctl("net.ipv4.tcp_syncookies"),
+                        .isEqualTo(new NetnsKnobs(sysctl("net.core.somaxconn"), sysctl("net.ipv4.tcp_syncookies"),
                                 sysctl("net.ipv4.tcp_abort_on_overflow"), sysctl("net.ipv4.tcp_max_syn_backlog")));
                 assertThat(host.sysctls()).isNotEqualTo(ns.sysctls());
 
                 NetnsScan seenByProcfs = procfs.scan().namespaces().stream().filter(n -> n.key() == key).findFirst().orElseThrow();
                 assertThat(seenByProcfs.sysctls()).as("procfs cannot enter the namespace: unknown, not the host's")
-                        .isEqualTo(NetnsSysctls.UNKNOWN);
+                        .isEqualTo(NetnsKnobs.UNKNOWN);
             }
         }
     }

@@ -10,9 +10,9 @@ package dev.backlogsentinel.agent.kernel;
  * @param tcpAbortOnOverflow net.ipv4.tcp_abort_on_overflow: 1 resets a handshake that completes into a full accept queue
  * @param tcpMaxSynBacklog   net.ipv4.tcp_max_syn_backlog: with cookies off, SYNs of unproven peers are dropped past 3/4 of it
  */
-public record NetnsSysctls(Integer somaxconn, Integer tcpSyncookies, Integer tcpAbortOnOverflow, Integer tcpMaxSynBacklog) {
+public record NetnsKnobs(Integer somaxconn, Integer tcpSyncookies, Integer tcpAbortOnOverflow, Integer tcpMaxSynBacklog) {
 
-    public static final NetnsSysctls UNKNOWN = new NetnsSysctls(null, null, null, null);
+    public static final NetnsKnobs UNKNOWN = new NetnsKnobs(null, null, null, null);
 
     /** The files under /proc/sys, in the order of this record's components. */
     public enum Knob {
@@ -34,7 +34,7 @@ public record NetnsSysctls(Integer somaxconn, Integer tcpSyncookies, Integer tcp
     }
 
     /** @param values one per {@link Knob}, in its order; null where unknown */
-    public static NetnsSysctls of(Integer[] values) {
-        return new NetnsSysctls(values[0], values[1], values[2], values[3]);
+    public static NetnsKnobs of(Integer[] values) {
+        return new NetnsKnobs(values[0], values[1], values[2], values[3]);
     }
 }

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MonitoringTemplatesTest {
 
     static final Path DASHBOARD = Rendered.CHART.resolve("dashboards/backlog-sentinel.json");
-    static final Path README = Path.of("../README.md");
+    static final Path RUNBOOKS = Path.of("../docs/alerts.md");
     static final List<String> ALERTS = List.of("BacklogListenQueueSaturated", "BacklogListenOverflows", "BacklogAgentDown",
             "BacklogAgentWritesFailing", "BacklogAgentScansStalled", "BacklogOperatorReconcileErrors", "BacklogOperatorEventWritesFailing",
             "BacklogOperatorDown");
@@ -86,7 +86,7 @@ class MonitoringTemplatesTest {
             assertThat(map(alert, "labels")).as("%s", alert.get("alert")).containsEntry("team", "platform").containsEntry("severity", "warning");
             assertThat(map(alert, "annotations")).as("%s", alert.get("alert")).containsKeys("summary", "description", "runbook_url");
             assertThat(map(alert, "annotations").get("runbook_url")).startsWith(
-                    "https://github.com/backlog-sentinel/backlog-sentinel/blob/main/README.md#" + alert.get("alert").toString().toLowerCase(Locale.ROOT));
+                    "https://github.com/backlog-sentinel/backlog-sentinel/blob/main/docs/alerts.md#" + alert.get("alert").toString().toLowerCase(Locale.ROOT));
         }
     }
 
@@ -96,13 +96,13 @@ class MonitoringTemplatesTest {
     }
 
     @Test
-    void everyRunbookUrlPointsAtAReadmeHeading() throws IOException {
-        Set<String> anchors = Files.readAllLines(README).stream().filter(l -> l.matches("^#{1,6} .*"))
+    void everyRunbookUrlPointsAtAHeadingOfTheRunbooks() throws IOException {
+        Set<String> anchors = Files.readAllLines(RUNBOOKS).stream().filter(l -> l.matches("^#{1,6} .*"))
                 .map(l -> anchor(l.replaceFirst("^#+ ", ""))).collect(Collectors.toSet());
-        assertThat(anchors).contains("alerts");
+        assertThat(anchors).contains("backlogagentdown");
         for (Map<String, Object> alert : rules(kind(Rendered.with(Map.of("prometheusRule.enabled", "true")), "PrometheusRule").getFirst())) {
             String url = map(alert, "annotations").get("runbook_url");
-            assertThat(anchors).as("README heading for %s", url).contains(url.substring(url.indexOf('#') + 1));
+            assertThat(anchors).as("docs/alerts.md heading for %s", url).contains(url.substring(url.indexOf('#') + 1));
         }
     }
 

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>-De2e.rounds=N then fills and drains N more times, each on a quiet node, and prints the time
  * from the queue filling to the pod event (a measurement, not an assertion). The README's `kubectl describe` sample is this
- * test's output (operator/target/describe-example.txt); the test fails when they differ.
+ * test's output (e2e/target/describe-example.txt); the test fails when they differ.
  */
 class EndToEndIT {
 

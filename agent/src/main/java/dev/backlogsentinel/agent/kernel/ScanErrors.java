@@ -38,7 +38,7 @@ public final class ScanErrors {
         MALFORMED,
         /** A procfs file larger than backlog.agent.max-proc-file-bytes: read up to the cap. */
         OVERSIZED,
-        /** A file that should be there is not (e.g. a kernel without IPv6). */
+        /** A file that should be there is not while its process is (e.g. a net/netstat the kernel does not provide). */
         MISSING,
         /** Any other read failure. */
         READ;

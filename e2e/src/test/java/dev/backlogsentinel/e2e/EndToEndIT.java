@@ -1,6 +1,6 @@
 package dev.backlogsentinel.e2e;
 
-import dev.backlogsentinel.operator.Cluster;
+import dev.backlogsentinel.testing.Cluster;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.NetnsApp;
 import dev.backlogsentinel.testing.NetnsNodeServer;

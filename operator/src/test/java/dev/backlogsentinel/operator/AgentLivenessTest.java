@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator;
 
+import dev.backlogsentinel.testing.Cluster;
 import dev.backlogsentinel.testing.RealApiServer;
 import dev.backlogsentinel.testing.TestApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;

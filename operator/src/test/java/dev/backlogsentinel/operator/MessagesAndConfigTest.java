@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator;
 
+import dev.backlogsentinel.testing.Cluster;
 import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.operator.events.FindingMessages;
 import dev.backlogsentinel.operator.node.NodePressure;

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator;
 
+import dev.backlogsentinel.testing.Cluster;
 import dev.backlogsentinel.api.policy.BacklogPolicy;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.api.report.PolicyCount;

@@ -1,5 +1,6 @@
 package dev.backlogsentinel.operator;
 
+import dev.backlogsentinel.testing.Cluster;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.testing.ApiServerProxy;
 import dev.backlogsentinel.testing.ChartInstall;

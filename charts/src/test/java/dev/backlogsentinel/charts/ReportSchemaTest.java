@@ -1,5 +1,6 @@
-package dev.backlogsentinel.api;
+package dev.backlogsentinel.charts;
 
+import dev.backlogsentinel.api.ListenerState;
 import dev.backlogsentinel.api.advice.Server;
 import dev.backlogsentinel.api.report.ListenerProcess;
 import dev.backlogsentinel.api.report.NetnsSysctls;

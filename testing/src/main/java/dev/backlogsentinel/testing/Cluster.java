@@ -1,4 +1,4 @@
-package dev.backlogsentinel.operator;
+package dev.backlogsentinel.testing;
 
 import dev.backlogsentinel.api.ListenerRules;
 import dev.backlogsentinel.api.ListenerState;
@@ -10,7 +10,7 @@ import dev.backlogsentinel.api.report.PodRef;
 import dev.backlogsentinel.api.report.PolicyCount;
 import dev.backlogsentinel.api.report.ReportTotals;
 import dev.backlogsentinel.api.report.ReportedListener;
-import dev.backlogsentinel.operator.node.AgentLiveness;
+import dev.backlogsentinel.api.Conventions;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -22,7 +22,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import dev.backlogsentinel.testing.TestApiServer;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -33,19 +32,25 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Puts into the real test API server what a cluster with agents would hold (as admin: this is the
- * stage, not the operator), and reads back what users see.
+ * The stage the cluster tests of every module set on the real test API server, as admin (a stage,
+ * not the agent or the operator): nodes, namespaces, pods, policies, reports and Leases as a
+ * cluster with agents would hold them; and what users see, read back.
  */
-public final class Cluster {
+public class Cluster {
 
-    public static final String OPERATOR_NAMESPACE = "backlog-sentinel";
+    public static final String OPERATOR_NAMESPACE = ChartInstall.NAMESPACE;
     /** Where the agents' heartbeat Leases are (the chart's agent namespace). */
-    public static final String AGENT_NAMESPACE = "backlog-sentinel-agent";
+    public static final String AGENT_NAMESPACE = ChartInstall.AGENT_NAMESPACE;
 
     private final KubernetesClient client;
 
     public Cluster(KubernetesClient client) {
         this.client = client;
+    }
+
+    /** The admin client the stage is set with. */
+    public KubernetesClient client() {
+        return client;
     }
 
     /** A Node as a kubelet registers it, with its Ready condition in the status. */
@@ -96,7 +101,7 @@ public final class Cluster {
     }
 
     public void lease(String node, Instant renewed) {
-        var lease = new LeaseBuilder().withNewMetadata().withNamespace(AGENT_NAMESPACE).withName(AgentLiveness.leaseName(node))
+        var lease = new LeaseBuilder().withNewMetadata().withNamespace(AGENT_NAMESPACE).withName(Conventions.agentLease(node))
                 .endMetadata().withNewSpec().withHolderIdentity("agent-" + node).withLeaseDurationSeconds(10)
                 .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC)).endSpec().build();
         client.leases().inNamespace(AGENT_NAMESPACE).resource(lease).fieldManager("test-agent").forceConflicts().serverSideApply();
@@ -173,5 +178,18 @@ public final class Cluster {
 
     public BacklogPolicy policy(String namespace, String name) {
         return client.resources(BacklogPolicy.class).inNamespace(namespace).withName(name).get();
+    }
+
+    /** The kubelet's node Lease, which names its Node with its UID. */
+    public void kubeletLease(String node, String nodeUid) {
+        client.leases().inNamespace("kube-node-lease").resource(new LeaseBuilder().withNewMetadata().withNamespace("kube-node-lease")
+                .withName(node).addNewOwnerReference().withApiVersion("v1").withKind("Node").withName(node).withUid(nodeUid)
+                .endOwnerReference().endMetadata().withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(40).endSpec().build())
+                .create();
+    }
+
+    /** The agent's heartbeat Lease of a node, as the agent left it; null when there is none. */
+    public io.fabric8.kubernetes.api.model.coordination.v1.Lease agentLease(String node) {
+        return client.leases().inNamespace(AGENT_NAMESPACE).withName(Conventions.agentLease(node)).get();
     }
 }

@@ -5,6 +5,7 @@ import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.testing.BenchmarkSizes;
+import dev.backlogsentinel.testing.Measured;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.MemoryCgroup;
@@ -31,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent's footprint as the chart runs it, on a node-like layout of the real kernel: 100
@@ -180,7 +183,8 @@ class FootprintBenchmark {
                     }
                     Thread.sleep(20);
                 }
-                double firstScanMs = scanMaxMs(port);
+                Measured.figure("time to the first report (s)", firstReport < 0 ? Double.NaN : firstReport);
+                double firstScanMs = Measured.figure("longest scan until the first report (ms)", scanMaxMs(port));
                 System.out.printf("first report after %.2f s (longest scan so far: %.0f ms)%n", firstReport, firstScanMs);
                 Thread.sleep(Math.max(0, WARM.toMillis() - (System.nanoTime() - t0) / 1_000_000));
 
@@ -212,8 +216,10 @@ class FootprintBenchmark {
                     }
                     last = now;
                 }
+                assertThat(process.isAlive()).as("the agent ran through the measurement; its log:%n%s", Files.readString(log)).isTrue();
+                Measured.samples("scan times", scans, SCAN_SAMPLES);
                 Map<String, Double> status = statusMb(process.pid());
-                double rss = status.getOrDefault("VmRSS", Double.NaN);
+                double rss = Measured.figure("steady RSS (MB)", status, "VmRSS");
                 double workingSet = cgroup.workingSetBytes() / 1048576.0;
                 Map<String, Double> nmt = javaOpts.contains("NativeMemoryTracking") ? nmt(process.pid()) : Map.of();
                 if (Boolean.getBoolean("footprint.histogram")) {
@@ -226,12 +232,12 @@ class FootprintBenchmark {
                 double[] sorted = scans.stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 System.out.printf("RSS %.1f MB (anon %.1f, file %.1f), cgroup working set %.1f MB, CPU %.2f%% (user %.2f, system %.2f), "
                         + "scans p50 %.1f ms p90 %.1f ms (%d)%n", rss, status.get("RssAnon"), status.get("RssFile"), workingSet, cpu, user, system,
-                        pct(sorted, 50), pct(sorted, 90), sorted.length);
-                if (!process.isAlive()) {
-                    System.out.println("agent exited: " + Files.readString(log));
-                }
-                return new Figures(variant, rss, status.get("RssAnon"), status.get("RssFile"), workingSet, classes(process.pid()), firstScanMs, nmt, cpu, user, system,
-                        pct(sorted, 50), pct(sorted, 90), firstReport, env.get("JAVA_TOOL_OPTIONS"), limit.toString());
+                        Measured.percentile("scan p50 (ms)", sorted, 50), Measured.percentile("scan p90 (ms)", sorted, 90), sorted.length);
+                return new Figures(variant, rss, Measured.figure("anonymous RSS (MB)", status, "RssAnon"),
+                        Measured.figure("file-backed RSS (MB)", status, "RssFile"), Measured.figure("cgroup working set (MB)", workingSet),
+                        Measured.figure("classes loaded", classes(process.pid())), firstScanMs, nmt, cpu, user, system,
+                        Measured.percentile("scan p50 (ms)", sorted, 50), Measured.percentile("scan p90 (ms)", sorted, 90), firstReport,
+                        env.get("JAVA_TOOL_OPTIONS"), limit.toString());
             } finally {
                 process.destroy();
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -241,16 +247,12 @@ class FootprintBenchmark {
         }
     }
 
-    /** backlog_scan_duration_seconds_max in ms: the longest recent scan (the first, right after start). */
-    static double scanMaxMs(int port) {
-        try {
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return metrics.lines().filter(l -> l.startsWith("backlog_scan_duration_seconds_max"))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000).findFirst().orElse(Double.NaN);
-        } catch (Exception e) {
-            return Double.NaN;
-        }
+    /** backlog_scan_duration_seconds_max in ms: the longest recent scan (the first, right after start); NaN when not served. */
+    static double scanMaxMs(int port) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(l -> l.startsWith("backlog_scan_duration_seconds_max"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000).findFirst().orElse(Double.NaN);
     }
 
     /** backlog_scan_duration_seconds: {sum, count}. */
@@ -336,14 +338,6 @@ class FootprintBenchmark {
             }
         }
         return out;
-    }
-
-    static double pct(double[] sorted, int p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
     static void print(List<Figures> all) {

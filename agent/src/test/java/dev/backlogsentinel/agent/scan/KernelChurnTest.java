@@ -50,8 +50,11 @@ class KernelChurnTest {
             int scans = 0;
             int vanished = 0;
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
-                while (System.nanoTime() < deadline) {
+                // At least 6 s of churn and at least 20 scans through it, however long a busy machine
+                // takes for them; a scan that never returns is what the 2-minute bound is for.
+                long start = System.nanoTime();
+                while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(6) || scans < 20) {
+                    assertThat(System.nanoTime() - start).as("20 scans under churn within two minutes").isLessThan(TimeUnit.MINUTES.toNanos(2));
                     NodeScan scan = scanner.scan();
                     scans++;
                     vanished += scan.errors().count(ScanErrors.Kind.VANISHED);
@@ -64,7 +67,7 @@ class KernelChurnTest {
                 churn.join();
             }
             assertThat(churnErrors).isEmpty();
-            assertThat(scans).isGreaterThan(20);
+            assertThat(scans).isGreaterThanOrEqualTo(20);
             // Not asserted positive: whether a process dies inside the window of a scan is timing;
             // what matters is that no scan failed. Reported for the log.
             System.out.printf("%s: %d scans under churn, %d vanished processes counted%n", reader, scans, vanished);

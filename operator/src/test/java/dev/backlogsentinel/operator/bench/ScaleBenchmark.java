@@ -14,6 +14,7 @@ import dev.backlogsentinel.api.report.ReportTotals;
 import dev.backlogsentinel.api.report.ReportedListener;
 import dev.backlogsentinel.testing.AuditLog;
 import dev.backlogsentinel.testing.BenchmarkSizes;
+import dev.backlogsentinel.testing.Measured;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.MemoryCgroup;
@@ -390,7 +391,9 @@ class ScaleBenchmark {
                 memory.sample();
                 String fate = cgroup.oomKilled() ? "OOM-killed" : process.isAlive() ? "ran" : "exited " + process.exitValue();
                 return new Figures(variant, n, renew, startup, perSecond, cpuPercent, steady, pct(latencies, 50), pct(latencies, 95),
-                        pct(latencies, 100), written, 3 * burst, editRequests, editSeconds, memory.heapMb, memory.rssMb, fate);
+                        pct(latencies, 100), written, 3 * burst, editRequests, editSeconds,
+                        Measured.figure("operator heap peak (MB)", memory.heapMb > 0 ? memory.heapMb : Double.NaN),
+                        Measured.figure("operator RSS peak (MB)", memory.rssMb > 0 ? memory.rssMb : Double.NaN), fate);
             } finally {
                 agents.shutdownNow();
                 process.destroy();
@@ -457,8 +460,8 @@ class ScaleBenchmark {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (Exception e) {
-            return 0;
+        } catch (java.io.IOException e) {
+            throw new AssertionError("benchmark figure \"operator CPU\" was not measured: pid " + pid + " is gone (" + e + ")");
         }
     }
 
@@ -467,11 +470,7 @@ class ScaleBenchmark {
     }
 
     static double pct(double[] sorted, int p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+        return Measured.percentile("burst latency p" + p + " (ms)", sorted, p);
     }
 
     /** Peak RSS (from /proc) and heap in use (from the operator's own metrics). */

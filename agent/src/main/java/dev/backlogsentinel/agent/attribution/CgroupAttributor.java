@@ -85,6 +85,14 @@ public final class CgroupAttributor {
             problems.add("the file is empty (the kernel prints a line per hierarchy)");
             return new Parsed(ProcessAttribution.notAPod(""), problems.count, problems.first);
         }
+        List<String> lines = splitLines(cgroupFile, problems);
+        String[] paths = wellFormedPaths(lines, problems);
+        ProcessAttribution attribution = attribution(lines, paths, problems);
+        return new Parsed(attribution, problems.count, problems.first);
+    }
+
+    /** The file's lines, each ended by '\n' as the kernel prints it; a last line without one was cut, and is refused. */
+    private static List<String> splitLines(String cgroupFile, Problems problems) {
         List<String> lines = new ArrayList<>();
         int pos = 0;
         while (pos < cgroupFile.length()) {
@@ -96,6 +104,11 @@ public final class CgroupAttributor {
             lines.add(cgroupFile.substring(pos, end));
             pos = end + 1;
         }
+        return lines;
+    }
+
+    /** The path of each line, or null for a line refused. */
+    private static String[] wellFormedPaths(List<String> lines, Problems problems) {
         // Shape first, then hierarchies listed twice: neither copy is believed.
         Map<String, Integer> ids = new HashMap<>();
         String[] paths = new String[lines.size()];
@@ -105,34 +118,43 @@ public final class CgroupAttributor {
                 problems.add("line " + (i + 1) + ": " + why + ": " + excerpt(lines.get(i)));
                 continue;
             }
-            String line = lines.get(i);
-            int first = line.indexOf(':');
-            int second = line.indexOf(':', first + 1);
-            String path = line.substring(second + 1);
-            paths[i] = path.endsWith(" (deleted)") ? path.substring(0, path.length() - " (deleted)".length()) : path;
-            ids.merge(line.substring(0, first), 1, Integer::sum);
+            paths[i] = pathOf(lines.get(i));
+            ids.merge(hierarchyId(lines.get(i)), 1, Integer::sum);
         }
         for (int i = 0; i < lines.size(); i++) {
             if (paths[i] != null) {
-                String id = lines.get(i).substring(0, lines.get(i).indexOf(':'));
+                String id = hierarchyId(lines.get(i));
                 if (ids.get(id) > 1) {
                     problems.add("line " + (i + 1) + ": hierarchy " + id + " listed more than once: " + excerpt(lines.get(i)));
                     paths[i] = null;
                 }
             }
         }
+        return paths;
+    }
 
+    /** The hierarchy id of a line: what comes before its first ':'. */
+    private static String hierarchyId(String line) {
+        return line.substring(0, line.indexOf(':'));
+    }
+
+    /** The path of a well-formed line, without the " (deleted)" a v2 path may end with. */
+    private static String pathOf(String line) {
+        int first = line.indexOf(':');
+        int second = line.indexOf(':', first + 1);
+        String path = line.substring(second + 1);
+        return path.endsWith(" (deleted)") ? path.substring(0, path.length() - " (deleted)".length()) : path;
+    }
+
+    /**
+     * What the well-formed lines say: the pod their kubepods paths name; else the first kubepods
+     * path not understood (unrecognised); else not a pod. Lines naming two different pods name none.
+     */
+    private static ProcessAttribution attribution(List<String> lines, String[] paths, Problems problems) {
         ProcessAttribution chosen = null;
         String firstKubepods = null;
-        String firstGood = null;
         for (String path : paths) {
-            if (path == null) {
-                continue;
-            }
-            if (firstGood == null) {
-                firstGood = path;
-            }
-            if (!path.contains("kubepods")) {
+            if (path == null || !path.contains("kubepods")) {
                 continue;
             }
             ProcessAttribution a = fromPath(path, problems);
@@ -146,28 +168,26 @@ public final class CgroupAttributor {
                 chosen = a;
             } else if (!chosen.podUid().equals(a.podUid())) {
                 problems.add("two hierarchies name different pods: " + chosen.podUid() + " and " + a.podUid());
-                return new Parsed(new ProcessAttribution(ProcessAttribution.Kind.UNRECOGNISED, null, null, null, path),
-                        problems.count, problems.first);
+                return new ProcessAttribution(ProcessAttribution.Kind.UNRECOGNISED, null, null, null, path);
             }
         }
-        ProcessAttribution result;
         if (chosen != null) {
-            result = chosen;
-        } else if (firstKubepods != null) {
-            result = new ProcessAttribution(ProcessAttribution.Kind.UNRECOGNISED, null, null, null, firstKubepods);
-        } else {
-            result = ProcessAttribution.notAPod(firstGood == null ? "" : lines.get(indexOf(paths, firstGood)));
+            return chosen;
         }
-        return new Parsed(result, problems.count, problems.first);
+        if (firstKubepods != null) {
+            return new ProcessAttribution(ProcessAttribution.Kind.UNRECOGNISED, null, null, null, firstKubepods);
+        }
+        return ProcessAttribution.notAPod(firstWellFormedLine(lines, paths));
     }
 
-    private static int indexOf(String[] paths, String path) {
+    /** The first line believed, "" when none is. */
+    private static String firstWellFormedLine(List<String> lines, String[] paths) {
         for (int i = 0; i < paths.length; i++) {
-            if (path.equals(paths[i])) {
-                return i;
+            if (paths[i] != null) {
+                return lines.get(i);
             }
         }
-        return 0;
+        return "";
     }
 
     /** Why a line is not {@code <id>:<controllers>:<path>} as the kernel prints it, or null when it is. */

@@ -135,47 +135,69 @@ public class ScanMetrics {
         // is built for a series that already exists, and what was not marked goes at the end.
         long now = ++generation;
         for (NetnsScan ns : scan.namespaces()) {
-            NamespaceSeries n = byNamespace.get(ns.key());
-            String podUid = ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label();
-            if (n == null || !n.labelled(ns.nsInode(), podUid)) {
-                if (n != null) {
-                    n.remove(registry);
-                }
-                n = new NamespaceSeries(ns.nsInode(), podUid, new NetnsKey(ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key(), podUid));
-                byNamespace.put(ns.key(), n);
-            }
+            NamespaceSeries n = namespaceSeries(ns);
             n.generation = now;
-            if (ns.counters() != null) {
-                if (n.counters == null) {
-                    AtomicReference<NetnsScan> ref = new AtomicReference<>(ns);
-                    n.counters = new Series<>(ref, registerNetns(n.key, ref));
-                } else {
-                    n.counters.latest().set(ns);
-                }
-            } else if (n.counters != null) {
-                n.counters.meters().forEach(registry::remove);
-                n.counters = null;
-            }
-            Function<ListenerFinding, PodInfo> podOf = pods.in(ns);
-            for (ListenerFinding l : ns.listeners()) {
-                PodInfo pod = podOf.apply(l);
-                String podNamespace = pod == null ? "" : pod.namespace();
-                String podName = pod == null ? "" : pod.name();
-                ListenerSeries series = n.listeners.get(l.endpoint());
-                if (series == null || !series.podNamespace.equals(podNamespace) || !series.podName.equals(podName)) {
-                    if (series != null) {
-                        series.meters.forEach(registry::remove);
-                    }
-                    AtomicReference<ListenerFinding> ref = new AtomicReference<>(l);
-                    series = new ListenerSeries(podNamespace, podName, ref,
-                            registerListener(new ListenerKey(n.key, l.endpoint(), podNamespace, podName), ref));
-                    n.listeners.put(l.endpoint(), series);
-                } else {
-                    series.latest.set(l);
-                }
-                series.generation = now;
-            }
+            recordCounters(n, ns);
+            recordListeners(n, ns, pods.in(ns), now);
         }
+        removeUnmarked(now);
+        recordCompletion();
+    }
+
+    /** The namespace's series: those it has, or new ones when it has none or their labels changed. */
+    private NamespaceSeries namespaceSeries(NetnsScan ns) {
+        NamespaceSeries n = byNamespace.get(ns.key());
+        String podUid = ns.attribution().podUid() != null ? ns.attribution().podUid() : ns.attribution().kind().label();
+        if (n == null || !n.labelled(ns.nsInode(), podUid)) {
+            if (n != null) {
+                n.remove(registry);
+            }
+            String netns = ns.nsInode() != null ? ns.nsInode().toString() : "key:" + ns.key();
+            n = new NamespaceSeries(ns.nsInode(), podUid, new NetnsKey(netns, podUid));
+            byNamespace.put(ns.key(), n);
+        }
+        return n;
+    }
+
+    /** The namespace's series of counters (and somaxconn): there while its counters are read, removed when they are not. */
+    private void recordCounters(NamespaceSeries n, NetnsScan ns) {
+        if (ns.counters() != null) {
+            if (n.counters == null) {
+                AtomicReference<NetnsScan> ref = new AtomicReference<>(ns);
+                n.counters = new Series<>(ref, registerNetns(n.key, ref));
+            } else {
+                n.counters.latest().set(ns);
+            }
+        } else if (n.counters != null) {
+            n.counters.meters().forEach(registry::remove);
+            n.counters = null;
+        }
+    }
+
+    /** Each listener's series, new when it has none or its pod changed, marked with this scan's generation. */
+    private void recordListeners(NamespaceSeries n, NetnsScan ns, Function<ListenerFinding, PodInfo> podOf, long now) {
+        for (ListenerFinding l : ns.listeners()) {
+            PodInfo pod = podOf.apply(l);
+            String podNamespace = pod == null ? "" : pod.namespace();
+            String podName = pod == null ? "" : pod.name();
+            ListenerSeries series = n.listeners.get(l.endpoint());
+            if (series == null || !series.podNamespace.equals(podNamespace) || !series.podName.equals(podName)) {
+                if (series != null) {
+                    series.meters.forEach(registry::remove);
+                }
+                AtomicReference<ListenerFinding> ref = new AtomicReference<>(l);
+                series = new ListenerSeries(podNamespace, podName, ref,
+                        registerListener(new ListenerKey(n.key, l.endpoint(), podNamespace, podName), ref));
+                n.listeners.put(l.endpoint(), series);
+            } else {
+                series.latest.set(l);
+            }
+            series.generation = now;
+        }
+    }
+
+    /** Removes the series of the namespaces and listeners not marked with this scan's generation. */
+    private void removeUnmarked(long now) {
         for (var it = byNamespace.values().iterator(); it.hasNext(); ) {
             NamespaceSeries n = it.next();
             if (n.generation != now) {
@@ -191,6 +213,10 @@ public class ScanMetrics {
                 });
             }
         }
+    }
+
+    /** The time the scan completed, and the time since the previous one did. */
+    private void recordCompletion() {
         long completed = clock.millis();
         long previous = lastScanCompleted.getAndSet(completed);
         if (previous > 0) {

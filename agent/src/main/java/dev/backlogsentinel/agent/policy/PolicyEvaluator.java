@@ -73,23 +73,9 @@ public final class PolicyEvaluator {
      */
     public Evaluation evaluate(NodeScan scan, List<PodInfo> podsOnNode,
             PodLookup podsOfNetns, List<BacklogPolicy> policies) {
-        Map<String, List<BacklogPolicy>> validByNamespace = new HashMap<>();
-        for (BacklogPolicy p : policies) {
-            if (PolicyValidation.problems(p.getSpec()).isEmpty()) {
-                validByNamespace.computeIfAbsent(p.getMetadata().getNamespace(), n -> new ArrayList<>()).add(p);
-            }
-        }
-        Map<String, Counter> counters = new LinkedHashMap<>();
-        for (PodInfo pod : podsOnNode) {
-            for (BacklogPolicy p : validByNamespace.getOrDefault(pod.namespace(), List.of())) {
-                if (PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
-                    counters.computeIfAbsent(key(p), k -> new Counter(p)).pods.add(pod.uid());
-                }
-            }
-        }
-        List<EvaluatedListener> notOk = new ArrayList<>();
-        Set<TrackerKey> seen = new HashSet<>();
-        int matched = 0;
+        Map<String, List<BacklogPolicy>> validByNamespace = validByNamespace(policies);
+        Tally tally = new Tally();
+        countPodsOnNode(podsOnNode, validByNamespace, tally);
         for (NetnsScan ns : scan.namespaces()) {
             double overflowRate = overflowsPerMinute(ns);
             Function<ListenerFinding, PodInfo> podOf = podsOfNetns.in(ns);
@@ -98,53 +84,81 @@ public final class PolicyEvaluator {
                 if (pod == null) {
                     continue;
                 }
-                boolean any = false;
-                for (BacklogPolicy p : validByNamespace.getOrDefault(pod.namespace(), List.of())) {
-                    if (!PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
-                        continue;
-                    }
-                    Counter c = counters.computeIfAbsent(key(p), k -> new Counter(p));
-                    List<Integer> ports = p.getSpec().getPorts();
-                    if (ports != null && !ports.isEmpty() && !ports.contains(l.endpoint().port())) {
-                        continue;
-                    }
-                    any = true;
-                    c.pods.add(pod.uid());
-                    c.listeners++;
-                    TrackerKey tk = new TrackerKey(ns.key(), l.endpoint().address(), l.endpoint().port(),
-                            l.endpoint().family().name(), p.getMetadata().getNamespace(), p.getMetadata().getName());
-                    seen.add(tk);
-                    Tracker t = trackers.get(tk);
-                    // A changed spec (new generation) carries the listener's state over to the new thresholds.
-                    String spec = p.getMetadata().getUid() + "/" + p.getMetadata().getGeneration();
-                    if (t == null) {
-                        t = new Tracker(startOrResume(p, pod, l), spec);
-                        trackers.put(tk, t);
-                    } else if (!t.spec().equals(spec)) {
-                        t = new Tracker(t.machine().under(p.getSpec()), spec);
-                        trackers.put(tk, t);
-                    }
-                    ListenerState state = t.machine().observe(new Observation(scan.at(), l.depth(), l.usagePercent(), l.full(), overflowRate));
-                    if (state == ListenerState.Warning) {
-                        c.warning++;
-                    } else if (state == ListenerState.Saturated) {
-                        c.saturated++;
-                    }
-                    if (state != ListenerState.OK) {
-                        notOk.add(new EvaluatedListener(p.getMetadata().getNamespace(), p.getMetadata().getName(), pod, ns, l, state,
-                                t.machine().since(), t.machine().peakDepth()));
-                    }
+                Observation now = new Observation(scan.at(), l.depth(), l.usagePercent(), l.full(), overflowRate);
+                if (judge(ns, l, pod, now, validByNamespace.getOrDefault(pod.namespace(), List.of()), tally)) {
+                    tally.matched++;
                 }
-                matched += any ? 1 : 0;
             }
         }
-        trackers.keySet().retainAll(seen);
+        trackers.keySet().retainAll(tally.seen);
         resumed = Map.of();
-        notOk.sort(Comparator.comparing((EvaluatedListener e) -> e.state() != ListenerState.Saturated)
-                .thenComparing(e -> e.listener(), ListenerFinding::worstFirst));
-        List<PolicyCounts> counts = new ArrayList<>();
-        counters.values().forEach(c -> counts.add(c.counts()));
-        return new Evaluation(List.copyOf(notOk), List.copyOf(counts), matched);
+        return tally.evaluation();
+    }
+
+    /** The policies that pass validation, by namespace: the others are not applied. */
+    private static Map<String, List<BacklogPolicy>> validByNamespace(List<BacklogPolicy> policies) {
+        Map<String, List<BacklogPolicy>> validByNamespace = new HashMap<>();
+        for (BacklogPolicy p : policies) {
+            if (PolicyValidation.problems(p.getSpec()).isEmpty()) {
+                validByNamespace.computeIfAbsent(p.getMetadata().getNamespace(), n -> new ArrayList<>()).add(p);
+            }
+        }
+        return validByNamespace;
+    }
+
+    /** Each policy's matched pods among the node's pods. */
+    private static void countPodsOnNode(List<PodInfo> podsOnNode, Map<String, List<BacklogPolicy>> validByNamespace, Tally tally) {
+        for (PodInfo pod : podsOnNode) {
+            for (BacklogPolicy p : validByNamespace.getOrDefault(pod.namespace(), List.of())) {
+                if (PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
+                    tally.counter(p).pods.add(pod.uid());
+                }
+            }
+        }
+    }
+
+    /** Judges the pod's listener under each of the policies that selects the pod and the listener's port; false when none does. */
+    private boolean judge(NetnsScan ns, ListenerFinding l, PodInfo pod, Observation now, List<BacklogPolicy> policies, Tally tally) {
+        boolean any = false;
+        for (BacklogPolicy p : policies) {
+            if (!PodSelectorMatch.matches(p.getSpec().getPodSelector(), pod.labels())) {
+                continue;
+            }
+            Counter c = tally.counter(p);
+            List<Integer> ports = p.getSpec().getPorts();
+            if (ports != null && !ports.isEmpty() && !ports.contains(l.endpoint().port())) {
+                continue;
+            }
+            any = true;
+            c.pods.add(pod.uid());
+            c.listeners++;
+            TrackerKey tk = new TrackerKey(ns.key(), l.endpoint().address(), l.endpoint().port(),
+                    l.endpoint().family().name(), p.getMetadata().getNamespace(), p.getMetadata().getName());
+            tally.seen.add(tk);
+            ListenerStateMachine machine = stateMachine(tk, p, pod, l);
+            ListenerState state = machine.observe(now);
+            c.count(state);
+            if (state != ListenerState.OK) {
+                tally.notOk.add(new EvaluatedListener(p.getMetadata().getNamespace(), p.getMetadata().getName(), pod, ns, l, state,
+                        machine.since(), machine.peakDepth()));
+            }
+        }
+        return any;
+    }
+
+    /** The listener's state machine under the policy: its own (under the spec as edited), or one taken up from the report, or new. */
+    private ListenerStateMachine stateMachine(TrackerKey tk, BacklogPolicy p, PodInfo pod, ListenerFinding l) {
+        Tracker t = trackers.get(tk);
+        // A changed spec (new generation) carries the listener's state over to the new thresholds.
+        String spec = p.getMetadata().getUid() + "/" + p.getMetadata().getGeneration();
+        if (t == null) {
+            t = new Tracker(startOrResume(p, pod, l), spec);
+            trackers.put(tk, t);
+        } else if (!t.spec().equals(spec)) {
+            t = new Tracker(t.machine().under(p.getSpec()), spec);
+            trackers.put(tk, t);
+        }
+        return t.machine();
     }
 
     private ListenerStateMachine startOrResume(BacklogPolicy p, PodInfo pod, ListenerFinding l) {
@@ -167,6 +181,27 @@ public final class PolicyEvaluator {
         return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
     }
 
+    /** What one evaluation gathers: each policy's counts, the listeners met, and those not OK. */
+    private static final class Tally {
+        final Map<String, Counter> counters = new LinkedHashMap<>();
+        final Set<TrackerKey> seen = new HashSet<>();
+        final List<EvaluatedListener> notOk = new ArrayList<>();
+        int matched;
+
+        Counter counter(BacklogPolicy p) {
+            return counters.computeIfAbsent(key(p), k -> new Counter(p));
+        }
+
+        /** The listeners not OK, Saturated first, then the worst first; and each policy's counts. */
+        Evaluation evaluation() {
+            notOk.sort(Comparator.comparing((EvaluatedListener e) -> e.state() != ListenerState.Saturated)
+                    .thenComparing(e -> e.listener(), ListenerFinding::worstFirst));
+            List<PolicyCounts> counts = new ArrayList<>();
+            counters.values().forEach(c -> counts.add(c.counts()));
+            return new Evaluation(List.copyOf(notOk), List.copyOf(counts), matched);
+        }
+    }
+
     private static final class Counter {
         final BacklogPolicy policy;
         /** Matched pods, by UID: from the node's pod list, and any pod seen only through its listeners. */
@@ -177,6 +212,14 @@ public final class PolicyEvaluator {
 
         Counter(BacklogPolicy policy) {
             this.policy = policy;
+        }
+
+        void count(ListenerState state) {
+            if (state == ListenerState.Warning) {
+                warning++;
+            } else if (state == ListenerState.Saturated) {
+                saturated++;
+            }
         }
 
         PolicyCounts counts() {

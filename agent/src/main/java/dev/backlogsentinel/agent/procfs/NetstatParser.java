@@ -49,94 +49,111 @@ public final class NetstatParser {
     private record Header(String text, int fields, boolean duplicateNames, int[] wanted) {
     }
 
+    /** A line of the text: its number (from 1), [start, end) without its '\n', and whether it had none. */
+    private record Line(int number, int start, int end, boolean cut) {
+    }
+
     private final List<Header> headers = new ArrayList<>();
+    // What one read has found so far: reset by each parse.
     private int malformed;
     private String firstProblem;
+    private final Set<String> sections = new HashSet<>();
+    private long[] tcpExt;
+    private Header tcpExtHeader;
+    private boolean tcpExtRefused;
 
     public Parsed parse(String text) {
         malformed = 0;
         firstProblem = null;
-        long[] tcpExt = null;
-        Header tcpExtHeader = null;
-        boolean tcpExtRefused = false;
-        Set<String> sections = new HashSet<>();
+        sections.clear();
+        tcpExt = null;
+        tcpExtHeader = null;
+        tcpExtRefused = false;
+        Line headerLine = null;
         int pos = 0;
         int lineNo = 0;
-        int headerStart = -1;
-        int headerEnd = -1;
         while (pos < text.length()) {
-            int end = text.indexOf('\n', pos);
-            // The kernel ends every line with '\n': a last line without one was cut (its last value may be short).
-            boolean cut = end < 0;
-            if (cut) {
-                end = text.length();
-            }
-            int start = pos;
-            pos = end + 1;
-            lineNo++;
-            if (headerStart < 0) {
-                headerStart = start;
-                headerEnd = end;
-                continue;
-            }
-            // A header and its values: same section, as many fields, names then numbers.
-            Header header = header(text, headerStart, headerEnd);
-            int hStart = headerStart;
-            headerStart = -1;
-            if (header == null) {
-                problem("line " + (lineNo - 1) + " is not a header: " + excerpt(text, hStart, headerEnd));
-                // The line read as values may be the next header: resynchronise on it.
-                headerStart = start;
-                headerEnd = end;
-                continue;
-            }
-            String section = header.text().substring(0, header.text().indexOf(':'));
-            if (!text.startsWith(section + ":", start)) {
-                problem("line " + lineNo + " does not continue section " + section);
-                headerStart = start;
-                headerEnd = end;
-                continue;
-            }
-            if (cut) {
-                problem("line " + lineNo + " (" + section + " values) has no newline: the file was cut");
-                continue;
-            }
-            long[] values = values(text, start + section.length() + 1, end, header);
-            if (values == null) {
-                problem("line " + lineNo + " (" + section + " values) has " + describeFields(text, start, end, section)
-                        + " where the header has " + (header.fields()) + " numbers");
-                continue;
-            }
-            if (!sections.add(section)) {
-                problem("section " + section + " printed twice");
-                tcpExtRefused |= section.equals(TCP_EXT);
-                continue;
-            }
-            if (header.duplicateNames()) {
-                problem("section " + section + " names a column twice");
-                tcpExtRefused |= section.equals(TCP_EXT);
-                continue;
-            }
-            if (section.equals(TCP_EXT)) {
-                tcpExt = values;
-                tcpExtHeader = header;
+            Line line = nextLine(text, pos, ++lineNo);
+            pos = line.end() + 1;
+            if (headerLine != null && readPair(text, headerLine, line)) {
+                headerLine = null;
+            } else {
+                headerLine = line;
             }
         }
-        if (headerStart >= 0 && headerEnd > headerStart) {
-            problem("line " + lineNo + " is a header without values: " + excerpt(text, headerStart, headerEnd));
+        if (headerLine != null && headerLine.end() > headerLine.start()) {
+            problem("line " + lineNo + " is a header without values: " + excerpt(text, headerLine.start(), headerLine.end()));
         }
-        NetnsCounters counters = null;
+        NetnsCounters counters = listenCounters();
+        return new Parsed(counters, malformed, firstProblem);
+    }
+
+    /** The line that starts at pos. */
+    private static Line nextLine(String text, int pos, int number) {
+        int end = text.indexOf('\n', pos);
+        // The kernel ends every line with '\n': a last line without one was cut (its last value may be short).
+        return end < 0 ? new Line(number, pos, text.length(), true) : new Line(number, pos, end, false);
+    }
+
+    /**
+     * Reads a header and the line after it as its values: same section, as many fields, names then
+     * numbers. False when the line is not the header's values (the header is not one, or the line
+     * is of another section): it may be the next header.
+     */
+    private boolean readPair(String text, Line headerLine, Line line) {
+        Header header = header(text, headerLine.start(), headerLine.end());
+        if (header == null) {
+            problem("line " + headerLine.number() + " is not a header: " + excerpt(text, headerLine.start(), headerLine.end()));
+            // The line read as values may be the next header: resynchronise on it.
+            return false;
+        }
+        String section = header.text().substring(0, header.text().indexOf(':'));
+        if (!text.startsWith(section + ":", line.start())) {
+            problem("line " + line.number() + " does not continue section " + section);
+            return false;
+        }
+        if (line.cut()) {
+            problem("line " + line.number() + " (" + section + " values) has no newline: the file was cut");
+            return true;
+        }
+        long[] values = values(text, line.start() + section.length() + 1, line.end(), header);
+        if (values == null) {
+            problem("line " + line.number() + " (" + section + " values) has " + describeFields(text, line.start(), line.end(), section)
+                    + " where the header has " + (header.fields()) + " numbers");
+            return true;
+        }
+        keepSection(section, header, values);
+        return true;
+    }
+
+    /** A section printed twice, or naming a column twice, is refused: neither copy is believed. */
+    private void keepSection(String section, Header header, long[] values) {
+        if (!sections.add(section)) {
+            problem("section " + section + " printed twice");
+            tcpExtRefused |= section.equals(TCP_EXT);
+        } else if (header.duplicateNames()) {
+            problem("section " + section + " names a column twice");
+            tcpExtRefused |= section.equals(TCP_EXT);
+        } else if (section.equals(TCP_EXT)) {
+            tcpExt = values;
+            tcpExtHeader = header;
+        }
+    }
+
+    /** The listen counters from TcpExt: null, never zeros, when it is missing, refused, or lacks ListenOverflows. */
+    private NetnsCounters listenCounters() {
         if (tcpExt == null || tcpExtRefused) {
             if (!tcpExtRefused) {
                 problem("no TcpExt section");
             }
-        } else if (tcpExtHeader.wanted()[0] < 0) {
-            problem("TcpExt has no ListenOverflows column");
-        } else {
-            // A column an older kernel does not print (TCPReqQFullDoCookies before 3.x) reads as 0.
-            counters = new NetnsCounters(tcpExt[0], tcpExt[1], tcpExt[2], tcpExt[3], tcpExt[4]);
+            return null;
         }
-        return new Parsed(counters, malformed, firstProblem);
+        if (tcpExtHeader.wanted()[0] < 0) {
+            problem("TcpExt has no ListenOverflows column");
+            return null;
+        }
+        // A column an older kernel does not print (TCPReqQFullDoCookies before 3.x) reads as 0.
+        return new NetnsCounters(tcpExt[0], tcpExt[1], tcpExt[2], tcpExt[3], tcpExt[4]);
     }
 
     private void problem(String what) {

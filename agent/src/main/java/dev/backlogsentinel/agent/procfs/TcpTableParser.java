@@ -191,6 +191,19 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
 
     private Line parse(String s) throws Refused {
         Cursor c = new Cursor(s);
+        Line line = readCommonColumns(c);
+        if (c.atEnd(family)) {
+            return shortForm(line);
+        }
+        readFullSocketColumns(c);
+        if (!c.atEnd(family)) {
+            throw new Refused(c.pos < s.length() && s.charAt(c.pos) == ' ' ? "more than 17 columns" : "junk after the last column");
+        }
+        return line;
+    }
+
+    /** The 12 columns every line has, sl to the pointer, read as a full socket's line ({@link #shortForm} marks one that ends there). */
+    private Line readCommonColumns(Cursor c) throws Refused {
         c.paddedDecimal(4, false, Integer.MAX_VALUE, "sl");
         c.expect(':', "sl");
         c.expect(' ', "local_address");
@@ -202,10 +215,7 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
         c.expect(':', "rem_address");
         c.hex(4, 4, "remote port");
         c.expect(' ', "st");
-        int state = (int) c.hex(2, 2, "st");
-        if (state < 0x01 || state > ST_CLOSING) {
-            throw new Refused("no such state " + String.format("%02X", state));
-        }
+        int state = readState(c);
         c.expect(' ', "tx_queue");
         c.hex(8, 8, "tx_queue");
         c.expect(':', "tx_queue:rx_queue");
@@ -226,17 +236,33 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
         c.decimal(true, Integer.MAX_VALUE, "refcount");
         c.expect(' ', "pointer");
         c.pointer();
-        boolean shortForm = c.atEnd(family);
-        if (shortForm) {
-            // A request socket (SYN_RECV) or a time-wait one (its substate FIN_WAIT2 or TIME_WAIT): 12 columns, no inode.
-            if (state != ST_SYN_RECV && state != ST_FIN_WAIT2 && state != ST_TIME_WAIT) {
-                throw new Refused("12 columns for state " + String.format("%02X", state) + " (a socket has 17)");
-            }
-            if (inode != 0) {
-                throw new Refused("a request or time-wait socket with inode " + inode);
-            }
-            return new Line(state, local, localPort, rx, inode, true);
+        return new Line(state, local, localPort, rx, inode, false);
+    }
+
+    /** A state the kernel prints: 01 to 0B. */
+    private static int readState(Cursor c) throws Refused {
+        int state = (int) c.hex(2, 2, "st");
+        if (state < 0x01 || state > ST_CLOSING) {
+            throw new Refused("no such state " + String.format("%02X", state));
         }
+        return state;
+    }
+
+    /** A line that ends after its pointer: it must be a request or time-wait socket's. */
+    private static Line shortForm(Line line) throws Refused {
+        int state = line.state();
+        // A request socket (SYN_RECV) or a time-wait one (its substate FIN_WAIT2 or TIME_WAIT): 12 columns, no inode.
+        if (state != ST_SYN_RECV && state != ST_FIN_WAIT2 && state != ST_TIME_WAIT) {
+            throw new Refused("12 columns for state " + String.format("%02X", state) + " (a socket has 17)");
+        }
+        if (line.inode() != 0) {
+            throw new Refused("a request or time-wait socket with inode " + line.inode());
+        }
+        return new Line(state, line.local(), line.localPort(), line.rxQueue(), line.inode(), true);
+    }
+
+    /** The 5 columns only a full socket has, after its pointer. */
+    private static void readFullSocketColumns(Cursor c) throws Refused {
         c.expect(' ', "rto");
         c.decimal(false, Long.MAX_VALUE, "rto");
         c.expect(' ', "ato");
@@ -247,10 +273,6 @@ public final class TcpTableParser implements ProcFile.LineConsumer {
         c.decimal(false, 0xFFFFFFFFL, "snd_cwnd");
         c.expect(' ', "ssthresh");
         c.decimal(true, Integer.MAX_VALUE, "ssthresh");
-        if (!c.atEnd(family)) {
-            throw new Refused(c.pos < s.length() && s.charAt(c.pos) == ' ' ? "more than 17 columns" : "junk after the last column");
-        }
-        return new Line(state, local, localPort, rx, inode, false);
     }
 
     /** A position in one line. */

@@ -37,6 +37,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -847,174 +848,209 @@ class ProcfsFuzzTest {
             c.others.addAll(m.otherLines);
             c.headers = new HashSet<>(List.of(m.header(), m.family == Family.IPv4 ? HEADER_V4 : HEADER_V6));
             List<String> lines = new ArrayList<>(m.lines);
-            int kind = r.nextInt(27);
+            Mutation mutation = Mutation.pick(r);
             int target = pickLine(r, m);
-            String mutation;
-            switch (kind) {
-                case 0 -> {
-                    mutation = "none";
-                    c.valid = true;
-                    c.expected = m.modelListeners;
-                }
-                case 1 -> {
-                    // rx_queue FFFFFFFF (or 80000000) of a listener: a valid u32, read whole.
-                    if (m.modelListeners.isEmpty()) {
-                        mutation = "none (no listener for FFFFFFFF)";
-                        c.valid = true;
-                        c.expected = m.modelListeners;
-                        break;
-                    }
-                    int i = r.nextInt(m.modelListeners.size());
-                    long depth = r.nextBoolean() ? 0xFFFFFFFFL : 0x80000000L;
-                    String old = lines.get(1 + i);
-                    String line = replaceField(old, 4, t -> t.substring(0, 9) + String.format(Locale.ROOT, "%08X", depth));
-                    lines.set(1 + i, line);
-                    Value v = m.modelListeners.get(i);
-                    Value nv = new Value(v.endpoint(), v.inode(), depth);
-                    c.known.remove(old);
-                    c.known.put(line, nv);
-                    List<Value> expected = new ArrayList<>(m.modelListeners);
-                    expected.set(i, nv);
-                    c.valid = true;
-                    c.expected = expected;
-                    mutation = String.format(Locale.ROOT, "rx_queue %08X", depth);
-                }
-                case 2 -> {
-                    mutation = "sign in " + mutateToken(r, lines, target, (t, rr) -> insertAt(t, rr, "-"));
-                }
-                case 3 -> {
-                    mutation = "hex one digit wider in " + mutateHex(r, lines, target, true);
-                }
-                case 4 -> {
-                    mutation = "hex one digit narrower in " + mutateHex(r, lines, target, false);
-                }
-                case 5 -> {
-                    mutation = "leading zero in " + mutateToken(r, lines, target, (t, rr) -> "0" + t);
-                }
-                case 6 -> {
-                    mutation = "column removed from line " + target;
-                    lines.set(target, removeColumn(r, lines.get(target)));
-                }
-                case 7 -> {
-                    mutation = "column added to line " + target;
-                    lines.set(target, addColumn(r, lines.get(target)));
-                }
-                case 8 -> {
-                    mutation = "carriage return in line " + target;
-                    String l = lines.get(target);
-                    int at = r.nextBoolean() ? l.length() : r.nextInt(l.length() + 1);
-                    lines.set(target, l.substring(0, at) + "\r" + l.substring(at));
-                }
-                case 9 -> {
-                    mutation = "CRLF line ends";
-                    lines.replaceAll(l -> l + "\r");
-                }
-                case 10 -> {
-                    mutation = "CR-only line ends";
-                    c.text = String.join("\r", lines) + "\r";
-                }
-                case 11 -> {
-                    String full = String.join("\n", lines) + "\n";
-                    int cut = r.nextInt(full.length() + 1);
-                    c.text = full.substring(0, cut);
-                    boolean atLineEnd = cut == 0 || full.charAt(cut - 1) == '\n';
-                    mutation = "cut at byte " + cut + (atLineEnd ? " (a line end)" : "");
-                    if (atLineEnd) {
-                        // What remains is a file the kernel could print: its listeners, no error.
-                        List<String> kept = new ArrayList<>();
-                        splitLines(c.text, kept);
-                        c.valid = true;
-                        c.expected = kept.stream().map(m.listenerLines::get).filter(Objects::nonNull).toList();
-                    }
-                }
-                case 12 -> {
-                    mutation = "line " + target + " twice";
-                    lines.add(target, lines.get(target));
-                }
-                case 13 -> {
-                    mutation = "header twice";
-                    lines.add(1 + r.nextInt(lines.size()), lines.getFirst());
-                }
-                case 14 -> {
-                    mutation = "a line of binary garbage";
-                    lines.add(1 + r.nextInt(lines.size()), garbage(r, 1 + r.nextInt(200), false));
-                }
-                case 15 -> {
-                    mutation = "binary garbage for a file";
-                    c.text = garbage(r, 1 + r.nextInt(600), true);
-                }
-                case 16 -> {
-                    mutation = "empty";
-                    c.text = "";
-                    c.valid = true;
-                }
-                case 17 -> {
-                    mutation = "header only";
-                    c.text = lines.getFirst() + "\n";
-                    c.valid = true;
-                }
-                case 18 -> {
-                    mutation = "lower-case hex in " + mutateHexCase(r, lines, target);
-                }
-                case 19 -> {
-                    String[] states = {"0a", "0C", "00", "FF", "A", "0AA", "0D", "1A"};
-                    String s = states[r.nextInt(states.length)];
-                    mutation = "state " + s + " in line " + target;
-                    lines.set(target, replaceField(lines.get(target), 3, t -> s));
-                }
-                case 20 -> {
-                    mutation = "no header";
-                    lines.removeFirst();
-                }
-                case 21 -> {
-                    mutation = "the other family's header";
-                    lines.set(0, m.family == Family.IPv4 ? HEADER_V6 : padV4(HEADER_V4));
-                }
-                case 22 -> {
-                    mutation = "tab for a space in line " + target;
-                    lines.set(target, replaceSeparator(r, lines.get(target), "\t"));
-                }
-                case 23 -> {
-                    mutation = "two spaces for one in line " + target;
-                    lines.set(target, replaceSeparator(r, lines.get(target), "  "));
-                }
-                case 24 -> {
-                    mutation = "junk after line " + target;
-                    String l = lines.get(target).stripTrailing();
-                    String junk = List.of("x", " 0", " -", "0", " 00000000").get(r.nextInt(5));
-                    lines.set(target, l + junk);
-                }
-                case 25 -> {
-                    if (m.family == Family.IPv4) {
-                        mutation = "tcp padding removed";
-                        lines.replaceAll(String::stripTrailing);
-                        for (int i = 0; i < m.lines.size(); i++) {
-                            Value v = m.listenerLines.get(m.lines.get(i));
-                            if (v != null) {
-                                c.known.put(lines.get(i), v);
-                            }
-                            if (m.otherLines.contains(m.lines.get(i))) {
-                                c.others.add(lines.get(i));
-                            }
-                        }
-                    } else {
-                        mutation = "tcp6 padded as tcp";
-                        lines.replaceAll(TcpMutator::padOrSame);
-                    }
-                    c.valid = m.family == Family.IPv4;
-                    c.expected = m.modelListeners;
-                }
-                default -> {
-                    mutation = "line " + target + " cut short";
-                    String l = lines.get(target);
-                    lines.set(target, l.substring(0, r.nextInt(Math.max(1, l.stripTrailing().length()))));
-                }
-            }
+            c.mutation = mutation.applyTo(new Edit(r, m, c, lines, target));
             if (c.text == null) {
                 c.text = String.join("\n", lines) + "\n";
             }
-            c.mutation = mutation;
             return c;
+        }
+
+        /**
+         * One case in the making: the model, its lines as mutated so far, the line aimed at, and the
+         * case (whose text, when a mutation sets it, is used instead of the lines).
+         */
+        record Edit(Random r, TcpModel m, TcpCase c, List<String> lines, int target) {
+
+            String line() {
+                return lines.get(target);
+            }
+
+            void setLine(String line) {
+                lines.set(target, line);
+            }
+
+            /** The text is still one the kernel could print: exactly these listeners, no error. */
+            void valid(List<Value> expected) {
+                c.valid = true;
+                c.expected = expected;
+            }
+        }
+
+        /** Each mutation, which says what it did. {@link #pick} goes by their order: a change of it changes the case of every seed. */
+        enum Mutation {
+            NONE(e -> {
+                e.valid(e.m().modelListeners);
+                return "none";
+            }),
+            RX_QUEUE_FFFFFFFF(TcpMutator::largeRxQueue),
+            SIGN(e -> "sign in " + mutateToken(e.r(), e.lines(), e.target(), (t, rr) -> insertAt(t, rr, "-"))),
+            HEX_WIDER(e -> "hex one digit wider in " + mutateHex(e.r(), e.lines(), e.target(), true)),
+            HEX_NARROWER(e -> "hex one digit narrower in " + mutateHex(e.r(), e.lines(), e.target(), false)),
+            LEADING_ZERO(e -> "leading zero in " + mutateToken(e.r(), e.lines(), e.target(), (t, rr) -> "0" + t)),
+            COLUMN_REMOVED(e -> {
+                e.setLine(removeColumn(e.r(), e.line()));
+                return "column removed from line " + e.target();
+            }),
+            COLUMN_ADDED(e -> {
+                e.setLine(addColumn(e.r(), e.line()));
+                return "column added to line " + e.target();
+            }),
+            CARRIAGE_RETURN(e -> {
+                String l = e.line();
+                int at = e.r().nextBoolean() ? l.length() : e.r().nextInt(l.length() + 1);
+                e.setLine(l.substring(0, at) + "\r" + l.substring(at));
+                return "carriage return in line " + e.target();
+            }),
+            CRLF_LINE_ENDS(e -> {
+                e.lines().replaceAll(l -> l + "\r");
+                return "CRLF line ends";
+            }),
+            CR_ONLY_LINE_ENDS(e -> {
+                e.c().text = String.join("\r", e.lines()) + "\r";
+                return "CR-only line ends";
+            }),
+            CUT_AT_A_BYTE(TcpMutator::cutAtAByte),
+            LINE_TWICE(e -> {
+                e.lines().add(e.target(), e.line());
+                return "line " + e.target() + " twice";
+            }),
+            HEADER_TWICE(e -> {
+                e.lines().add(1 + e.r().nextInt(e.lines().size()), e.lines().getFirst());
+                return "header twice";
+            }),
+            GARBAGE_LINE(e -> {
+                e.lines().add(1 + e.r().nextInt(e.lines().size()), garbage(e.r(), 1 + e.r().nextInt(200), false));
+                return "a line of binary garbage";
+            }),
+            GARBAGE_FILE(e -> {
+                e.c().text = garbage(e.r(), 1 + e.r().nextInt(600), true);
+                return "binary garbage for a file";
+            }),
+            EMPTY(e -> {
+                e.c().text = "";
+                e.c().valid = true;
+                return "empty";
+            }),
+            HEADER_ONLY(e -> {
+                e.c().text = e.lines().getFirst() + "\n";
+                e.c().valid = true;
+                return "header only";
+            }),
+            LOWER_CASE_HEX(e -> "lower-case hex in " + mutateHexCase(e.r(), e.lines(), e.target())),
+            NO_SUCH_STATE(e -> {
+                String[] states = {"0a", "0C", "00", "FF", "A", "0AA", "0D", "1A"};
+                String s = states[e.r().nextInt(states.length)];
+                e.setLine(replaceField(e.line(), 3, t -> s));
+                return "state " + s + " in line " + e.target();
+            }),
+            NO_HEADER(e -> {
+                e.lines().removeFirst();
+                return "no header";
+            }),
+            OTHER_FAMILY_HEADER(e -> {
+                e.lines().set(0, e.m().family == Family.IPv4 ? HEADER_V6 : padV4(HEADER_V4));
+                return "the other family's header";
+            }),
+            TAB_FOR_A_SPACE(e -> {
+                e.setLine(replaceSeparator(e.r(), e.line(), "\t"));
+                return "tab for a space in line " + e.target();
+            }),
+            TWO_SPACES_FOR_ONE(e -> {
+                e.setLine(replaceSeparator(e.r(), e.line(), "  "));
+                return "two spaces for one in line " + e.target();
+            }),
+            JUNK_AFTER_THE_LINE(e -> {
+                String l = e.line().stripTrailing();
+                String junk = List.of("x", " 0", " -", "0", " 00000000").get(e.r().nextInt(5));
+                e.setLine(l + junk);
+                return "junk after line " + e.target();
+            }),
+            PADDING(TcpMutator::padding),
+            LINE_CUT_SHORT(e -> {
+                String l = e.line();
+                e.setLine(l.substring(0, e.r().nextInt(Math.max(1, l.stripTrailing().length()))));
+                return "line " + e.target() + " cut short";
+            });
+
+            private final Function<Edit, String> edit;
+
+            Mutation(Function<Edit, String> edit) {
+                this.edit = edit;
+            }
+
+            static Mutation pick(Random r) {
+                Mutation[] all = values();
+                return all[r.nextInt(all.length)];
+            }
+
+            String applyTo(Edit e) {
+                return edit.apply(e);
+            }
+        }
+
+        /** rx_queue FFFFFFFF (or 80000000) of a listener: a valid u32, read whole. */
+        private static String largeRxQueue(Edit e) {
+            List<Value> listeners = e.m().modelListeners;
+            if (listeners.isEmpty()) {
+                e.valid(listeners);
+                return "none (no listener for FFFFFFFF)";
+            }
+            int i = e.r().nextInt(listeners.size());
+            long depth = e.r().nextBoolean() ? 0xFFFFFFFFL : 0x80000000L;
+            String old = e.lines().get(1 + i);
+            String line = replaceField(old, 4, t -> t.substring(0, 9) + String.format(Locale.ROOT, "%08X", depth));
+            e.lines().set(1 + i, line);
+            Value v = listeners.get(i);
+            Value nv = new Value(v.endpoint(), v.inode(), depth);
+            e.c().known.remove(old);
+            e.c().known.put(line, nv);
+            List<Value> expected = new ArrayList<>(listeners);
+            expected.set(i, nv);
+            e.valid(expected);
+            return String.format(Locale.ROOT, "rx_queue %08X", depth);
+        }
+
+        /** The file cut at any byte. */
+        private static String cutAtAByte(Edit e) {
+            String full = String.join("\n", e.lines()) + "\n";
+            int cut = e.r().nextInt(full.length() + 1);
+            e.c().text = full.substring(0, cut);
+            boolean atLineEnd = cut == 0 || full.charAt(cut - 1) == '\n';
+            if (atLineEnd) {
+                // What remains is a file the kernel could print: its listeners, no error.
+                List<String> kept = new ArrayList<>();
+                splitLines(e.c().text, kept);
+                e.valid(kept.stream().map(e.m().listenerLines::get).filter(Objects::nonNull).toList());
+            }
+            return "cut at byte " + cut + (atLineEnd ? " (a line end)" : "");
+        }
+
+        /** tcp without its padding (read the same, no error), or tcp6 padded as tcp (which it never is). */
+        private static String padding(Edit e) {
+            TcpModel m = e.m();
+            List<String> lines = e.lines();
+            String mutation;
+            if (m.family == Family.IPv4) {
+                mutation = "tcp padding removed";
+                lines.replaceAll(String::stripTrailing);
+                for (int i = 0; i < m.lines.size(); i++) {
+                    Value v = m.listenerLines.get(m.lines.get(i));
+                    if (v != null) {
+                        e.c().known.put(lines.get(i), v);
+                    }
+                    if (m.otherLines.contains(m.lines.get(i))) {
+                        e.c().others.add(lines.get(i));
+                    }
+                }
+            } else {
+                mutation = "tcp6 padded as tcp";
+                lines.replaceAll(TcpMutator::padOrSame);
+            }
+            e.c().valid = m.family == Family.IPv4;
+            e.c().expected = m.modelListeners;
+            return mutation;
         }
 
         private static String padOrSame(String line) {
@@ -1282,97 +1318,140 @@ class ProcfsFuzzTest {
 
     static final class NetstatMutator {
         static NetstatCase mutate(Random r, NetstatModel m) {
-            List<String> lines = new ArrayList<>();
-            m.sections.forEach(lines::addAll);
-            int tcpHeader = lines.indexOf(m.sections.stream().filter(s -> s.getFirst().startsWith("TcpExt:")).findFirst().orElseThrow().getFirst());
-            int tcpValues = tcpHeader + 1;
-            int target = r.nextInt(3) == 0 ? r.nextInt(lines.size()) : r.nextBoolean() ? tcpValues : tcpHeader;
-            String text = null;
-            boolean valid = false;
-            String mutation;
-            switch (r.nextInt(22)) {
-                case 0 -> {
-                    mutation = "none";
-                    valid = true;
-                }
-                case 1 -> {
-                    mutation = "sections reordered";
-                    List<List<String>> s = new ArrayList<>(m.sections);
-                    Collections.reverse(s);
-                    text = NetstatModel.render(s);
-                    valid = true;
-                }
-                case 2 -> mutation = "sign in " + token(r, lines, target, t -> "-" + t);
-                case 3 -> mutation = "plus sign in " + token(r, lines, target, t -> "+" + t);
-                case 4 -> mutation = "hex value in " + token(r, lines, target, t -> "0x" + t);
-                case 5 -> mutation = "value past 2^64 in " + token(r, lines, target, t -> "18446744073709551616");
-                case 6 -> mutation = "column removed in " + token(r, lines, target, t -> null);
-                case 7 -> mutation = "column added in " + token(r, lines, target, t -> t + " " + (t.matches("[0-9]+") ? "0" : "Extra"));
-                case 8 -> {
-                    mutation = "carriage return in line " + target;
-                    lines.set(target, lines.get(target) + "\r");
-                }
-                case 9 -> {
-                    mutation = "CRLF line ends";
-                    lines.replaceAll(l -> l + "\r");
-                }
-                case 10 -> {
-                    mutation = "CR-only line ends";
-                    text = String.join("\r", lines) + "\r";
-                }
-                case 11 -> {
-                    String full = String.join("\n", lines) + "\n";
-                    int cut = r.nextInt(full.length() + 1);
-                    text = full.substring(0, cut);
-                    mutation = "cut at byte " + cut;
-                }
-                case 12 -> {
-                    mutation = "TcpExt twice";
-                    lines.add(lines.get(tcpHeader));
-                    lines.add(lines.get(tcpValues));
-                }
-                case 13 -> {
-                    mutation = "a column named twice";
-                    String h = lines.get(tcpHeader);
-                    String v = lines.get(tcpValues);
-                    lines.set(tcpHeader, h + " ListenOverflows");
-                    lines.set(tcpValues, v + " 1");
-                }
-                case 14 -> {
-                    mutation = "a line of binary garbage";
-                    lines.add(r.nextInt(lines.size() + 1), garbage(r, 1 + r.nextInt(100), false));
-                }
-                case 15 -> {
-                    mutation = "binary garbage for a file";
-                    text = garbage(r, 1 + r.nextInt(400), true);
-                }
-                case 16 -> {
-                    mutation = "empty";
-                    text = "";
-                }
-                case 17 -> mutation = "tab for a space in " + token(r, lines, target, t -> t + "\t");
-                case 18 -> mutation = "two spaces in " + token(r, lines, target, t -> t + " ");
-                case 19 -> {
-                    mutation = "TcpExt values line removed";
-                    lines.remove(tcpValues);
-                }
-                case 20 -> {
-                    mutation = "largest counters";
-                    // Still valid: every value 2^64 - 1.
-                    String v = lines.get(tcpValues);
-                    lines.set(tcpValues, v.replaceAll(" [0-9]+", " 18446744073709551615"));
-                    return new NetstatCase(String.join("\n", lines) + "\n", mutation, true,
-                            new NetnsCounters(-1L, -1L, -1L, m.withDoCookies ? -1L : 0, -1L));
-                }
-                default -> {
-                    mutation = "last newline removed";
-                    text = String.join("\n", lines);
-                }
+            // The line aimed at is drawn before the mutation, an order every seed's case depends on.
+            Edit e = new Edit(r, m);
+            String mutation = Mutation.pick(r).applyTo(e);
+            String text = e.text != null ? e.text : String.join("\n", e.lines) + "\n";
+            return new NetstatCase(text, mutation, e.valid, e.expected);
+        }
+
+        /**
+         * One case in the making: the model's lines as mutated so far, where TcpExt is among them, the
+         * line aimed at, and what the case is to say (its text, when a mutation sets it, is used
+         * instead of the lines).
+         */
+        static final class Edit {
+            final Random r;
+            final NetstatModel m;
+            final List<String> lines = new ArrayList<>();
+            final int tcpHeader;
+            final int tcpValues;
+            final int target;
+            String text;
+            boolean valid;
+            NetnsCounters expected;
+
+            Edit(Random r, NetstatModel m) {
+                this.r = r;
+                this.m = m;
+                m.sections.forEach(lines::addAll);
+                List<String> tcpExt = m.sections.stream().filter(s -> s.getFirst().startsWith("TcpExt:")).findFirst().orElseThrow();
+                tcpHeader = lines.indexOf(tcpExt.getFirst());
+                tcpValues = tcpHeader + 1;
+                target = r.nextInt(3) == 0 ? r.nextInt(lines.size()) : r.nextBoolean() ? tcpValues : tcpHeader;
+                expected = m.expected;
             }
-            if (text == null) {
-                text = String.join("\n", lines) + "\n";
+
+            /** Edits a token of the line aimed at (null removes it with its space); says which. */
+            String token(java.util.function.UnaryOperator<String> edit) {
+                return NetstatMutator.token(r, lines, target, edit);
             }
-            return new NetstatCase(text, mutation, valid, m.expected);
+        }
+
+        /** Each mutation, which says what it did. {@link #pick} goes by their order: a change of it changes the case of every seed. */
+        enum Mutation {
+            NONE(e -> {
+                e.valid = true;
+                return "none";
+            }),
+            SECTIONS_REORDERED(e -> {
+                List<List<String>> s = new ArrayList<>(e.m.sections);
+                Collections.reverse(s);
+                e.text = NetstatModel.render(s);
+                e.valid = true;
+                return "sections reordered";
+            }),
+            SIGN(e -> "sign in " + e.token(t -> "-" + t)),
+            PLUS_SIGN(e -> "plus sign in " + e.token(t -> "+" + t)),
+            HEX_VALUE(e -> "hex value in " + e.token(t -> "0x" + t)),
+            VALUE_PAST_2_64(e -> "value past 2^64 in " + e.token(t -> "18446744073709551616")),
+            COLUMN_REMOVED(e -> "column removed in " + e.token(t -> null)),
+            COLUMN_ADDED(e -> "column added in " + e.token(t -> t + " " + (t.matches("[0-9]+") ? "0" : "Extra"))),
+            CARRIAGE_RETURN(e -> {
+                e.lines.set(e.target, e.lines.get(e.target) + "\r");
+                return "carriage return in line " + e.target;
+            }),
+            CRLF_LINE_ENDS(e -> {
+                e.lines.replaceAll(l -> l + "\r");
+                return "CRLF line ends";
+            }),
+            CR_ONLY_LINE_ENDS(e -> {
+                e.text = String.join("\r", e.lines) + "\r";
+                return "CR-only line ends";
+            }),
+            CUT_AT_A_BYTE(e -> {
+                String full = String.join("\n", e.lines) + "\n";
+                int cut = e.r.nextInt(full.length() + 1);
+                e.text = full.substring(0, cut);
+                return "cut at byte " + cut;
+            }),
+            TCP_EXT_TWICE(e -> {
+                e.lines.add(e.lines.get(e.tcpHeader));
+                e.lines.add(e.lines.get(e.tcpValues));
+                return "TcpExt twice";
+            }),
+            COLUMN_NAMED_TWICE(e -> {
+                String h = e.lines.get(e.tcpHeader);
+                String v = e.lines.get(e.tcpValues);
+                e.lines.set(e.tcpHeader, h + " ListenOverflows");
+                e.lines.set(e.tcpValues, v + " 1");
+                return "a column named twice";
+            }),
+            GARBAGE_LINE(e -> {
+                e.lines.add(e.r.nextInt(e.lines.size() + 1), garbage(e.r, 1 + e.r.nextInt(100), false));
+                return "a line of binary garbage";
+            }),
+            GARBAGE_FILE(e -> {
+                e.text = garbage(e.r, 1 + e.r.nextInt(400), true);
+                return "binary garbage for a file";
+            }),
+            EMPTY(e -> {
+                e.text = "";
+                return "empty";
+            }),
+            TAB_FOR_A_SPACE(e -> "tab for a space in " + e.token(t -> t + "\t")),
+            TWO_SPACES(e -> "two spaces in " + e.token(t -> t + " ")),
+            TCP_EXT_VALUES_REMOVED(e -> {
+                e.lines.remove(e.tcpValues);
+                return "TcpExt values line removed";
+            }),
+            LARGEST_COUNTERS(e -> {
+                // Still valid: every value 2^64 - 1.
+                String v = e.lines.get(e.tcpValues);
+                e.lines.set(e.tcpValues, v.replaceAll(" [0-9]+", " 18446744073709551615"));
+                e.valid = true;
+                e.expected = new NetnsCounters(-1L, -1L, -1L, e.m.withDoCookies ? -1L : 0, -1L);
+                return "largest counters";
+            }),
+            LAST_NEWLINE_REMOVED(e -> {
+                e.text = String.join("\n", e.lines);
+                return "last newline removed";
+            });
+
+            private final Function<Edit, String> edit;
+
+            Mutation(Function<Edit, String> edit) {
+                this.edit = edit;
+            }
+
+            static Mutation pick(Random r) {
+                Mutation[] all = values();
+                return all[r.nextInt(all.length)];
+            }
+
+            String applyTo(Edit e) {
+                return edit.apply(e);
+            }
         }
 
         /** Edits a token of a line (null removes it with its space); says which. */
@@ -1440,6 +1519,11 @@ class ProcfsFuzzTest {
             m.text = String.join("\n", m.lines) + "\n";
             return m;
         }
+
+        /** The pod UID as the paths hold it: the systemd driver escapes each '-' as '_'. */
+        String uidInPath() {
+            return systemd ? uid.replace('-', '_') : uid;
+        }
     }
 
     record CgroupCase(String text, String mutation, boolean valid, ProcessAttribution.Kind expectedKind, String expectedUid,
@@ -1448,135 +1532,184 @@ class ProcfsFuzzTest {
 
     static final class CgroupMutator {
         static CgroupCase mutate(Random r, CgroupModel m) {
-            List<String> lines = new ArrayList<>(m.lines);
-            int target = r.nextInt(lines.size());
-            String text = null;
-            boolean valid = false;
-            String uid = m.expectedUid;
-            String mutation;
-            switch (r.nextInt(21)) {
-                case 0 -> {
-                    mutation = "none";
-                    valid = true;
-                }
-                case 1 -> {
-                    mutation = "sign in the hierarchy id of line " + target;
-                    lines.set(target, "-" + lines.get(target));
-                }
-                case 2 -> {
-                    mutation = "leading zero in the hierarchy id of line " + target;
-                    lines.set(target, "0" + lines.get(target));
-                }
-                case 3 -> {
-                    mutation = "controllers column removed from line " + target;
-                    String l = lines.get(target);
-                    lines.set(target, l.substring(0, l.indexOf(':')) + l.substring(l.indexOf(':', l.indexOf(':') + 1)));
-                }
-                case 4 -> {
-                    mutation = "column added to line " + target;
-                    String l = lines.get(target);
-                    int second = l.indexOf(':', l.indexOf(':') + 1);
-                    lines.set(target, l.substring(0, second + 1) + "extra:" + l.substring(second + 1));
-                }
-                case 5 -> {
-                    mutation = "carriage return in line " + target;
-                    lines.set(target, lines.get(target) + "\r");
-                }
-                case 6 -> {
-                    mutation = "CR-only line ends";
-                    text = String.join("\r", lines) + "\r";
-                }
-                case 7 -> {
-                    String full = String.join("\n", lines) + "\n";
-                    int cut = r.nextInt(full.length() + 1);
-                    text = full.substring(0, cut);
-                    mutation = "cut at byte " + cut;
-                }
-                case 8 -> {
-                    mutation = "line " + target + " twice";
-                    lines.add(target, lines.get(target));
-                }
-                case 9 -> {
-                    mutation = "a line of binary garbage";
-                    lines.add(r.nextInt(lines.size() + 1), garbage(r, 1 + r.nextInt(100), false));
-                }
-                case 10 -> {
-                    mutation = "binary garbage for a file";
-                    text = garbage(r, 1 + r.nextInt(300), true);
-                }
-                case 11 -> {
-                    mutation = "empty";
-                    text = "";
-                }
-                case 12 -> {
-                    // Without its separators: in the cgroupfs form it may be a UID that lost its dashes (refused);
-                    // in the systemd form it is what a static pod's slice looks like (its 32-hex hash, believed).
-                    mutation = "pod UID without separators (" + (m.systemd ? "systemd" : "cgroupfs") + ")";
-                    String sep = m.systemd ? m.uid.replace('-', '_') : m.uid;
-                    String bare = m.uid.replace("-", "");
-                    lines.replaceAll(l -> l.replace(sep, bare));
-                    if (m.systemd) {
-                        valid = true;
-                        uid = bare;
-                    }
-                }
-                case 13 -> {
-                    mutation = "pod UID in upper case";
-                    String sep = m.systemd ? m.uid.replace('-', '_') : m.uid;
-                    lines.replaceAll(l -> l.replace(sep, sep.toUpperCase(Locale.ROOT)));
-                    if (!sep.matches(".*[a-f].*")) {
-                        valid = true;
-                    }
-                }
-                case 14 -> {
-                    mutation = "pod UID with the other driver's separator in one place";
-                    String sep = m.systemd ? m.uid.replace('-', '_') : m.uid;
-                    int at = sep.indexOf(m.systemd ? '_' : '-');
-                    String mixed = sep.substring(0, at) + (m.systemd ? '-' : '_') + sep.substring(at + 1);
-                    lines.replaceAll(l -> l.replace(sep, mixed));
-                }
-                case 15 -> {
-                    mutation = "pod UID one digit short";
-                    String sep = m.systemd ? m.uid.replace('-', '_') : m.uid;
-                    lines.replaceAll(l -> l.replace(sep, sep.substring(1)));
-                }
-                case 16 -> {
-                    mutation = "container id one digit short";
-                    lines.replaceAll(l -> l.replace(m.expectedContainer, m.expectedContainer.substring(1)));
-                }
-                case 17 -> {
-                    mutation = "container id in upper case";
-                    String upper = m.expectedContainer.toUpperCase(Locale.ROOT);
-                    lines.replaceAll(l -> l.replace(m.expectedContainer, upper));
-                    if (upper.equals(m.expectedContainer)) {
-                        valid = true;
-                    }
-                }
-                case 18 -> {
-                    if (m.v2) {
-                        mutation = "a v2 path of a deleted cgroup";
-                        lines.set(0, lines.getFirst() + " (deleted)");
-                        valid = true;
-                    } else {
-                        mutation = "one hierarchy names another pod";
-                        String sep = m.systemd ? m.uid.replace('-', '_') : m.uid;
-                        String other = sep.substring(0, sep.length() - 1) + (sep.endsWith("0") ? "1" : "0");
-                        lines.set(0, lines.getFirst().replace(sep, other));
-                    }
-                }
-                case 19 -> {
-                    mutation = "last newline removed";
-                    text = String.join("\n", lines);
-                }
-                default -> {
-                    mutation = "a tab in line " + target;
-                    lines.set(target, lines.get(target).replaceFirst(":", ":\t"));
-                }
+            // The line aimed at is drawn before the mutation, an order every seed's case depends on.
+            Edit e = new Edit(r, m);
+            String mutation = Mutation.pick(r).applyTo(e);
+            String text = e.text != null ? e.text : String.join("\n", e.lines) + "\n";
+            return new CgroupCase(text, mutation, e.valid, ProcessAttribution.Kind.POD, e.uid, m.expectedContainer);
+        }
+
+        /**
+         * One case in the making: the model's lines as mutated so far, the line aimed at, and what the
+         * case is to say (its text, when a mutation sets it, is used instead of the lines).
+         */
+        static final class Edit {
+            final Random r;
+            final CgroupModel m;
+            final List<String> lines;
+            final int target;
+            String text;
+            boolean valid;
+            String uid;
+
+            Edit(Random r, CgroupModel m) {
+                this.r = r;
+                this.m = m;
+                lines = new ArrayList<>(m.lines);
+                target = r.nextInt(lines.size());
+                uid = m.expectedUid;
             }
-            if (text == null) {
-                text = String.join("\n", lines) + "\n";
+
+            String line() {
+                return lines.get(target);
             }
-            return new CgroupCase(text, mutation, valid, ProcessAttribution.Kind.POD, uid, m.expectedContainer);
+
+            void setLine(String line) {
+                lines.set(target, line);
+            }
+
+            /** Replaces the pod UID, as the paths hold it, in every line. */
+            void replaceUid(String with) {
+                String inPath = m.uidInPath();
+                lines.replaceAll(l -> l.replace(inPath, with));
+            }
+        }
+
+        /** Each mutation, which says what it did. {@link #pick} goes by their order: a change of it changes the case of every seed. */
+        enum Mutation {
+            NONE(e -> {
+                e.valid = true;
+                return "none";
+            }),
+            SIGN(e -> {
+                e.setLine("-" + e.line());
+                return "sign in the hierarchy id of line " + e.target;
+            }),
+            LEADING_ZERO(e -> {
+                e.setLine("0" + e.line());
+                return "leading zero in the hierarchy id of line " + e.target;
+            }),
+            CONTROLLERS_REMOVED(e -> {
+                String l = e.line();
+                e.setLine(l.substring(0, l.indexOf(':')) + l.substring(l.indexOf(':', l.indexOf(':') + 1)));
+                return "controllers column removed from line " + e.target;
+            }),
+            COLUMN_ADDED(e -> {
+                String l = e.line();
+                int second = l.indexOf(':', l.indexOf(':') + 1);
+                e.setLine(l.substring(0, second + 1) + "extra:" + l.substring(second + 1));
+                return "column added to line " + e.target;
+            }),
+            CARRIAGE_RETURN(e -> {
+                e.setLine(e.line() + "\r");
+                return "carriage return in line " + e.target;
+            }),
+            CR_ONLY_LINE_ENDS(e -> {
+                e.text = String.join("\r", e.lines) + "\r";
+                return "CR-only line ends";
+            }),
+            CUT_AT_A_BYTE(e -> {
+                String full = String.join("\n", e.lines) + "\n";
+                int cut = e.r.nextInt(full.length() + 1);
+                e.text = full.substring(0, cut);
+                return "cut at byte " + cut;
+            }),
+            LINE_TWICE(e -> {
+                e.lines.add(e.target, e.line());
+                return "line " + e.target + " twice";
+            }),
+            GARBAGE_LINE(e -> {
+                e.lines.add(e.r.nextInt(e.lines.size() + 1), garbage(e.r, 1 + e.r.nextInt(100), false));
+                return "a line of binary garbage";
+            }),
+            GARBAGE_FILE(e -> {
+                e.text = garbage(e.r, 1 + e.r.nextInt(300), true);
+                return "binary garbage for a file";
+            }),
+            EMPTY(e -> {
+                e.text = "";
+                return "empty";
+            }),
+            UID_WITHOUT_SEPARATORS(CgroupMutator::uidWithoutSeparators),
+            UID_IN_UPPER_CASE(e -> {
+                String inPath = e.m.uidInPath();
+                e.replaceUid(inPath.toUpperCase(Locale.ROOT));
+                if (!inPath.matches(".*[a-f].*")) {
+                    e.valid = true;
+                }
+                return "pod UID in upper case";
+            }),
+            UID_WITH_MIXED_SEPARATORS(e -> {
+                String inPath = e.m.uidInPath();
+                int at = inPath.indexOf(e.m.systemd ? '_' : '-');
+                e.replaceUid(inPath.substring(0, at) + (e.m.systemd ? '-' : '_') + inPath.substring(at + 1));
+                return "pod UID with the other driver's separator in one place";
+            }),
+            UID_ONE_DIGIT_SHORT(e -> {
+                e.replaceUid(e.m.uidInPath().substring(1));
+                return "pod UID one digit short";
+            }),
+            CONTAINER_ID_ONE_DIGIT_SHORT(e -> {
+                e.lines.replaceAll(l -> l.replace(e.m.expectedContainer, e.m.expectedContainer.substring(1)));
+                return "container id one digit short";
+            }),
+            CONTAINER_ID_IN_UPPER_CASE(e -> {
+                String upper = e.m.expectedContainer.toUpperCase(Locale.ROOT);
+                e.lines.replaceAll(l -> l.replace(e.m.expectedContainer, upper));
+                if (upper.equals(e.m.expectedContainer)) {
+                    e.valid = true;
+                }
+                return "container id in upper case";
+            }),
+            DELETED_CGROUP_OR_ANOTHER_POD(CgroupMutator::deletedCgroupOrAnotherPod),
+            LAST_NEWLINE_REMOVED(e -> {
+                e.text = String.join("\n", e.lines);
+                return "last newline removed";
+            }),
+            TAB(e -> {
+                e.setLine(e.line().replaceFirst(":", ":\t"));
+                return "a tab in line " + e.target;
+            });
+
+            private final Function<Edit, String> edit;
+
+            Mutation(Function<Edit, String> edit) {
+                this.edit = edit;
+            }
+
+            static Mutation pick(Random r) {
+                Mutation[] all = values();
+                return all[r.nextInt(all.length)];
+            }
+
+            String applyTo(Edit e) {
+                return edit.apply(e);
+            }
+        }
+
+        private static String uidWithoutSeparators(Edit e) {
+            // Without its separators: in the cgroupfs form it may be a UID that lost its dashes (refused);
+            // in the systemd form it is what a static pod's slice looks like (its 32-hex hash, believed).
+            String bare = e.m.uid.replace("-", "");
+            e.replaceUid(bare);
+            if (e.m.systemd) {
+                e.valid = true;
+                e.uid = bare;
+            }
+            return "pod UID without separators (" + (e.m.systemd ? "systemd" : "cgroupfs") + ")";
+        }
+
+        /** On cgroup v2, the path of a deleted cgroup (still the pod's); on v1, the first hierarchy naming another pod. */
+        private static String deletedCgroupOrAnotherPod(Edit e) {
+            if (e.m.v2) {
+                e.lines.set(0, e.lines.getFirst() + " (deleted)");
+                e.valid = true;
+                return "a v2 path of a deleted cgroup";
+            }
+            String inPath = e.m.uidInPath();
+            String other = inPath.substring(0, inPath.length() - 1) + (inPath.endsWith("0") ? "1" : "0");
+            e.lines.set(0, e.lines.getFirst().replace(inPath, other));
+            return "one hierarchy names another pod";
         }
     }
 

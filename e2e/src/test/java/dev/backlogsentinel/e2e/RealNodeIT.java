@@ -144,7 +144,7 @@ class RealNodeIT {
             install.createNamespace();
         }
         // The namespace and its PodSecurity label, as the README creates them (1.20 has no PodSecurity
-        // admission: the label is what a newer server would enforce; ChartTest checks the pods against it).
+        // admission: the label is what a newer server would enforce; PodSecurityTest checks the pods against it).
         readme.kubectlBefore().forEach(args -> node.kubectl(args.toArray(String[]::new)));
         assertThat(admin.namespaces().withName(readme.namespace()).get().getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");

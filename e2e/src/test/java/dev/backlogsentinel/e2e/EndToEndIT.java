@@ -213,8 +213,9 @@ class EndToEndIT {
         assertThat(NetnsNodeServer.available()).as("node on PATH (Debian's nodejs; .ci/run installs it)").isTrue();
         String uid = cluster.pod("shop", "api-0", NODE, Map.of("app", "api"));
         cluster.immediatePolicy("shop", "api", "api", 3000);
-        try (NetnsNodeServer node = NetnsNodeServer.start(3000, 8, 20); PodCgroup cgroup = PodCgroup.forPod(uid)) {
-            cgroup.add(node.pid());
+        // Started inside the pod's cgroup, as a runtime starts a container: the agent is running, and a
+        // process it saw outside the pod first would stay outside for it (a container never moves).
+        try (PodCgroup cgroup = PodCgroup.forPod(uid); NetnsNodeServer node = NetnsNodeServer.start(3000, 8, 20, cgroup::command)) {
             await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                     assertThat(cluster.events("shop", "api-0", "ListenQueueSaturated")).hasSize(1));
             String message = cluster.events("shop", "api-0", "ListenQueueSaturated").getFirst().getMessage();

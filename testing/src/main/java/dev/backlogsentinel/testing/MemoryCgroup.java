@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -60,16 +59,8 @@ public final class MemoryCgroup implements AutoCloseable {
 
     /** The command, run by a shell that first moves itself into this cgroup and then execs it (same pid). */
     public List<String> command(List<String> command) {
-        StringBuilder sh = new StringBuilder("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && ");
-        if (cpuDir != null) {
-            sh.append("echo $$ > '").append(cpuDir.resolve("cgroup.procs")).append("' && ");
-        }
-        sh.append("exec");
-        for (String arg : command) {
-            sh.append(" '").append(arg.replace("'", "'\\''")).append('\'');
-        }
-        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", sh.toString()));
-        return wrapped;
+        return CgroupCommand.joining(cpuDir == null ? List.of(dir.resolve("cgroup.procs"))
+                : List.of(dir.resolve("cgroup.procs"), cpuDir.resolve("cgroup.procs")), command);
     }
 
     /** Whether the kernel's OOM killer acted in this cgroup (v1: memory.oom_control; v2: memory.events). */

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -59,16 +60,24 @@ public final class NetnsNodeServer implements AutoCloseable {
     }
 
     public static NetnsNodeServer start(int port, int backlog, int connects) {
+        return start(port, backlog, connects, command -> command);
+    }
+
+    /**
+     * The same, each of its processes started through {@code wrap} (e.g. {@link PodCgroup#command}:
+     * inside a pod's cgroup from its start).
+     */
+    public static NetnsNodeServer start(int port, int backlog, int connects, java.util.function.UnaryOperator<List<String>> wrap) {
         String netns = "bs-node-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         NetnsApp.run("ip", "netns", "add", netns);
         Process server = null;
         try {
             NetnsApp.run("ip", "-n", netns, "link", "set", "lo", "up");
-            server = new ProcessBuilder("ip", "netns", "exec", netns, "node", "-e", SERVER, Integer.toString(port), Integer.toString(backlog))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            server = new ProcessBuilder(wrap.apply(List.of("ip", "netns", "exec", netns, "node", "-e", SERVER, Integer.toString(port),
+                    Integer.toString(backlog)))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             expect(server, "ready");
-            Process clients = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-u", "-c", CLIENTS, Integer.toString(port),
-                    Integer.toString(connects)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process clients = new ProcessBuilder(wrap.apply(List.of("ip", "netns", "exec", netns, "python3", "-u", "-c", CLIENTS,
+                    Integer.toString(port), Integer.toString(connects)))).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             expect(clients, "connected");
             return new NetnsNodeServer(netns, server, clients);
         } catch (IOException | RuntimeException e) {

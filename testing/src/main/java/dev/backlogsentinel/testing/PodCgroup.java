@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -63,6 +64,16 @@ public final class PodCgroup implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move pid " + pid + " into " + container, e);
         }
+    }
+
+    /**
+     * A command that starts inside the container's cgroup: a shell writes its own pid into it, then
+     * execs the command in place. So the process is the pod's from its first instruction, as a
+     * runtime starts a container's, and no scan can see it outside the pod first (the agent keeps a
+     * process's cgroup for its life, since a container's process never changes pods).
+     */
+    public List<String> command(List<String> command) {
+        return CgroupCommand.joining(List.of(container.resolve("cgroup.procs")), command);
     }
 
     /** Removes the container's and the pod's cgroups (empty once their processes exited); kubepods stays. */

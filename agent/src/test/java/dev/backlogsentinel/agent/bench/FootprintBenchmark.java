@@ -152,6 +152,10 @@ class FootprintBenchmark {
                 MemoryCgroup cgroup = MemoryCgroup.withLimits("footprint-agent", limit.getNumericalAmount().longValue(), cpuMillis)) {
             ChartInstall.Installed installed = ChartInstall.on(server);
             Identity agent = installed.agent();
+            // The chart guards the agent's metrics (agent.metricsAuth): they are read as Prometheus reads
+            // them, with a token bound to the chart's metrics-reader ClusterRole, so each scrape costs the
+            // agent what it costs in a cluster.
+            String scraper = prometheusToken(server, admin);
             if (variant.equals("before")) {
                 // An earlier agent reads before it writes, which this chart no longer grants.
                 agent = ChartInstall.identity(server, admin, "agent-before");
@@ -184,7 +188,7 @@ class FootprintBenchmark {
                     Thread.sleep(20);
                 }
                 Measured.figure("time to the first report (s)", firstReport < 0 ? Double.NaN : firstReport);
-                double firstScanMs = Measured.figure("longest scan until the first report (ms)", scanMaxMs(port));
+                double firstScanMs = Measured.figure("longest scan until the first report (ms)", scanMaxMs(port, scraper));
                 System.out.printf("first report after %.2f s (longest scan so far: %.0f ms)%n", firstReport, firstScanMs);
                 Thread.sleep(Math.max(0, WARM.toMillis() - (System.nanoTime() - t0) / 1_000_000));
 
@@ -207,10 +211,10 @@ class FootprintBenchmark {
                 double cpu = user + system;
                 // Then each scan's time, from the scan timer's sum and count scraped after every scan.
                 List<Double> scans = new ArrayList<>();
-                double[] last = scanTimer(port);
+                double[] last = scanTimer(port, scraper);
                 for (int i = 0; i < SCAN_SAMPLES; i++) {
                     Thread.sleep(2_000);
-                    double[] now = scanTimer(port);
+                    double[] now = scanTimer(port, scraper);
                     if (now[1] > last[1]) {
                         scans.add((now[0] - last[0]) / (now[1] - last[1]) * 1000);
                     }
@@ -248,17 +252,15 @@ class FootprintBenchmark {
     }
 
     /** backlog_scan_duration_seconds_max in ms: the longest recent scan (the first, right after start); NaN when not served. */
-    static double scanMaxMs(int port) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    static double scanMaxMs(int port, String token) throws Exception {
+        String metrics = scrape(port, token);
         return metrics.lines().filter(l -> l.startsWith("backlog_scan_duration_seconds_max"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000).findFirst().orElse(Double.NaN);
     }
 
     /** backlog_scan_duration_seconds: {sum, count}. */
-    static double[] scanTimer(int port) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    static double[] scanTimer(int port, String token) throws Exception {
+        String metrics = scrape(port, token);
         double sum = 0;
         double count = 0;
         for (String l : metrics.lines().toList()) {
@@ -269,6 +271,28 @@ class FootprintBenchmark {
             }
         }
         return new double[] {sum, count};
+    }
+
+    /** The agent's /q/metrics, with a bearer token; a refused scrape fails with what the agent said. */
+    static String scrape(int port, String token) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/q/metrics")).header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("the agent refused the benchmark's scrape (" + response.statusCode() + "): " + response.body());
+        }
+        return response.body();
+    }
+
+    /** A ServiceAccount bound to the chart's metrics-reader ClusterRole, as Prometheus would be; its token. */
+    static String prometheusToken(TestApiServer server, io.fabric8.kubernetes.client.KubernetesClient admin) {
+        Identity prometheus = ChartInstall.identity(server, admin, "footprint-prometheus");
+        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("footprint-prometheus")
+                .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                .withName(ChartInstall.RELEASE + "-metrics-reader").endRoleRef().addNewSubject().withKind("ServiceAccount")
+                .withNamespace(prometheus.namespace()).withName(prometheus.serviceAccount()).endSubject().build())
+                .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+        return prometheus.token();
     }
 
     private static String javaOptsOverride(String opts) {

@@ -1,12 +1,8 @@
 package dev.backlogsentinel.e2e;
 
+import dev.backlogsentinel.testing.MetricsReader;
 import dev.backlogsentinel.testing.TestNode;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,17 +25,7 @@ final class AgentScrape {
 
     /** Prometheus's ServiceAccount, bound to the release's metrics-reader ClusterRole; a token of it. */
     static String prometheusToken(KubernetesClient admin, String release) {
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-                .createOr(NonDeletingOperation::update);
-        admin.serviceAccounts().inNamespace(NAMESPACE).resource(new ServiceAccountBuilder().withNewMetadata().withName(SERVICE_ACCOUNT)
-                .withNamespace(NAMESPACE).endMetadata().build()).createOr(NonDeletingOperation::update);
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("prometheus-backlog-metrics")
-                .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-                .withName(release + "-metrics-reader").endRoleRef().addNewSubject().withKind("ServiceAccount").withNamespace(NAMESPACE)
-                .withName(SERVICE_ACCOUNT).endSubject().build()).createOr(NonDeletingOperation::update);
-        return admin.serviceAccounts().inNamespace(NAMESPACE).withName(SERVICE_ACCOUNT)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
-                .getStatus().getToken();
+        return MetricsReader.token(admin, NAMESPACE, SERVICE_ACCOUNT, release);
     }
 
     /** The scrape's response, whatever its status; no token when null. */

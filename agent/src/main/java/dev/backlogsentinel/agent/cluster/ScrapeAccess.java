@@ -1,18 +1,15 @@
 package dev.backlogsentinel.agent.cluster;
 
+import dev.backlogsentinel.api.Labels;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -76,7 +73,7 @@ public final class ScrapeAccess {
             return new Answer(401, "the agent's metrics need a bearer token (a ServiceAccount's) allowed to get " + METRICS_URL);
         }
         String token = authorization.substring(7).strip();
-        String key = hash(token);
+        String key = Labels.sha256(token);
         Instant now = clock.instant();
         Kept before = kept.get(key);
         if (before != null && now.isBefore(before.until())) {
@@ -127,13 +124,5 @@ public final class ScrapeAccess {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> status(GenericKubernetesResource review) {
         return review != null && review.getAdditionalProperties().get("status") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
-
-    private static String hash(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

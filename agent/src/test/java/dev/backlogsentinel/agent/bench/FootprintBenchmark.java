@@ -6,6 +6,7 @@ import dev.backlogsentinel.agent.kernel.Family;
 import dev.backlogsentinel.api.report.NodeBacklogReport;
 import dev.backlogsentinel.testing.BenchmarkSizes;
 import dev.backlogsentinel.testing.Measured;
+import dev.backlogsentinel.testing.MetricsReader;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
 import dev.backlogsentinel.testing.MemoryCgroup;
@@ -155,7 +156,7 @@ class FootprintBenchmark {
             // The chart guards the agent's metrics (agent.metricsAuth): they are read as Prometheus reads
             // them, with a token bound to the chart's metrics-reader ClusterRole, so each scrape costs the
             // agent what it costs in a cluster.
-            String scraper = prometheusToken(server, admin);
+            String scraper = MetricsReader.token(admin, ChartInstall.NAMESPACE, "footprint-prometheus", ChartInstall.RELEASE);
             if (variant.equals("before")) {
                 // An earlier agent reads before it writes, which this chart no longer grants.
                 agent = ChartInstall.identity(server, admin, "agent-before");
@@ -282,17 +283,6 @@ class FootprintBenchmark {
             throw new AssertionError("the agent refused the benchmark's scrape (" + response.statusCode() + "): " + response.body());
         }
         return response.body();
-    }
-
-    /** A ServiceAccount bound to the chart's metrics-reader ClusterRole, as Prometheus would be; its token. */
-    static String prometheusToken(TestApiServer server, io.fabric8.kubernetes.client.KubernetesClient admin) {
-        Identity prometheus = ChartInstall.identity(server, admin, "footprint-prometheus");
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("footprint-prometheus")
-                .endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-                .withName(ChartInstall.RELEASE + "-metrics-reader").endRoleRef().addNewSubject().withKind("ServiceAccount")
-                .withNamespace(prometheus.namespace()).withName(prometheus.serviceAccount()).endSubject().build())
-                .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
-        return prometheus.token();
     }
 
     private static String javaOptsOverride(String opts) {

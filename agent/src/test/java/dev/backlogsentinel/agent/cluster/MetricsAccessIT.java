@@ -3,8 +3,8 @@ package dev.backlogsentinel.agent.cluster;
 import dev.backlogsentinel.agent.RootRequired;
 import dev.backlogsentinel.testing.ChartInstall;
 import dev.backlogsentinel.testing.Identity;
+import dev.backlogsentinel.testing.MetricsReader;
 import dev.backlogsentinel.testing.PackagedApp;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -29,12 +29,7 @@ class MetricsAccessIT {
                 PackagedApp agent = PackagedApp.of("agent-metrics-auth", Path.of("target/quarkus-app/quarkus-run.jar"))
                         .kubeconfig(stage.chart().agent().kubeconfig()).env(ChartInstall.AGENT_ENV).env("NODE_NAME", "metrics-node")
                         .env("BACKLOG_AGENT_METRICS_AUTH", "true").env("JAVA_TOOL_OPTIONS", stage.chart().agentJavaOpts()).start()) {
-            Identity prometheus = ChartInstall.identity(stage.server, stage.admin, "monitoring-prometheus");
-            stage.admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
-                    .withName("monitoring-prometheus-backlog-metrics").endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io")
-                    .withKind("ClusterRole").withName(ChartInstall.RELEASE + "-metrics-reader").endRoleRef().addNewSubject()
-                    .withKind("ServiceAccount").withNamespace(prometheus.namespace()).withName(prometheus.serviceAccount()).endSubject()
-                    .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+            String prometheus = MetricsReader.token(stage.admin, "monitoring", "prometheus", ChartInstall.RELEASE);
             Identity nobody = ChartInstall.identity(stage.server, stage.admin, "nobody");
 
             await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(java.net.ConnectException.class).untilAsserted(() -> {
@@ -50,7 +45,7 @@ class MetricsAccessIT {
             HttpResponse<String> unauthorized = agent.get("/q/metrics", nobody.token());
             assertThat(unauthorized.statusCode()).isEqualTo(403);
             assertThat(unauthorized.body()).contains(nobody.user() + " may not get /metrics").doesNotContain("backlog_");
-            HttpResponse<String> served = agent.get("/q/metrics", prometheus.token());
+            HttpResponse<String> served = agent.get("/q/metrics", prometheus);
             assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
             assertThat(served.body()).contains("backlog_last_scan_completed_timestamp_seconds");
             assertThat(agent.logText()).as("the agent's own reviews were allowed by the chart").doesNotContain("forbidden");

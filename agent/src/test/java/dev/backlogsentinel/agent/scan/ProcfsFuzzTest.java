@@ -848,7 +848,7 @@ class ProcfsFuzzTest {
             c.others.addAll(m.otherLines);
             c.headers = new HashSet<>(List.of(m.header(), m.family == Family.IPv4 ? HEADER_V4 : HEADER_V6));
             List<String> lines = new ArrayList<>(m.lines);
-            Mutation mutation = Mutation.pick(r);
+            Mutation mutation = oneOf(Mutation.values(), r);
             int target = pickLine(r, m);
             c.mutation = mutation.applyTo(new Edit(r, m, c, lines, target));
             if (c.text == null) {
@@ -980,10 +980,6 @@ class ProcfsFuzzTest {
                 this.edit = edit;
             }
 
-            static Mutation pick(Random r) {
-                Mutation[] all = values();
-                return all[r.nextInt(all.length)];
-            }
 
             String applyTo(Edit e) {
                 return edit.apply(e);
@@ -1320,7 +1316,7 @@ class ProcfsFuzzTest {
         static NetstatCase mutate(Random r, NetstatModel m) {
             // The line aimed at is drawn before the mutation, an order every seed's case depends on.
             Edit e = new Edit(r, m);
-            String mutation = Mutation.pick(r).applyTo(e);
+            String mutation = oneOf(Mutation.values(), r).applyTo(e);
             String text = e.text != null ? e.text : String.join("\n", e.lines) + "\n";
             return new NetstatCase(text, mutation, e.valid, e.expected);
         }
@@ -1444,10 +1440,6 @@ class ProcfsFuzzTest {
                 this.edit = edit;
             }
 
-            static Mutation pick(Random r) {
-                Mutation[] all = values();
-                return all[r.nextInt(all.length)];
-            }
 
             String applyTo(Edit e) {
                 return edit.apply(e);
@@ -1534,7 +1526,7 @@ class ProcfsFuzzTest {
         static CgroupCase mutate(Random r, CgroupModel m) {
             // The line aimed at is drawn before the mutation, an order every seed's case depends on.
             Edit e = new Edit(r, m);
-            String mutation = Mutation.pick(r).applyTo(e);
+            String mutation = oneOf(Mutation.values(), r).applyTo(e);
             String text = e.text != null ? e.text : String.join("\n", e.lines) + "\n";
             return new CgroupCase(text, mutation, e.valid, ProcessAttribution.Kind.POD, e.uid, m.expectedContainer);
         }
@@ -1677,10 +1669,6 @@ class ProcfsFuzzTest {
                 this.edit = edit;
             }
 
-            static Mutation pick(Random r) {
-                Mutation[] all = values();
-                return all[r.nextInt(all.length)];
-            }
 
             String applyTo(Edit e) {
                 return edit.apply(e);
@@ -1783,5 +1771,10 @@ class ProcfsFuzzTest {
             }
             assertThat(reported).as("%s: %d of %d cases failed", property, failed, cases).isEmpty();
         }
+    }
+
+    /** One of the values, drawn from the seeded generator (each mutator's mutations are an enum). */
+    static <T> T oneOf(T[] all, Random r) {
+        return all[r.nextInt(all.length)];
     }
 }

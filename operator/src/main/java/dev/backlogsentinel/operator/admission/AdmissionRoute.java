@@ -67,13 +67,7 @@ public class AdmissionRoute {
             ctx.response().setStatusCode(400).end("an AdmissionReview without a request");
             return;
         }
-        AgentWrites.Verdict verdict;
-        try {
-            verdict = writes.judge(request);
-        } catch (RuntimeException e) {
-            // The pod could not be looked up (API server away?): refused, said why; the agent retries.
-            verdict = new AgentWrites.Verdict(false, "cannot tell the requesting agent's node: " + e.getMessage());
-        }
+        AgentWrites.Verdict verdict = writes.judge(request);
         String resource = request.getResource() == null ? "" : request.getResource().getResource();
         counter(resource, Boolean.toString(verdict.allowed())).increment();
         if (!verdict.allowed()) {

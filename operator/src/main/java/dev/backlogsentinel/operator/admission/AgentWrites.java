@@ -64,7 +64,14 @@ public final class AgentWrites {
             return Verdict.refuse("an agent writes " + what + " only with the token the kubelet mounts in its pod (bound to the pod, "
                     + "which names its node); this request's token names no pod");
         }
-        Optional<String> node = pods.nodeOf(pod.get(), uid.get());
+        Optional<String> node;
+        try {
+            node = pods.nodeOf(pod.get(), uid.get());
+        } catch (RuntimeException e) {
+            // The pod could not be looked up (API server away?): refused, and said why; the agent retries.
+            return Verdict.refuse("cannot tell the node of the agent pod " + agentNamespace + "/" + pod.get() + ", so its write of "
+                    + what + " is refused for now: " + e.getMessage());
+        }
         if (node.isEmpty()) {
             return Verdict.refuse("the token's pod " + agentNamespace + "/" + pod.get() + " (uid " + uid.get()
                     + ") is not an agent pod bound to a node, so it may not write " + what);

@@ -76,6 +76,17 @@ class AgentWritesTest {
     }
 
     @Test
+    void aPodThatCannotBeLookedUpIsRefusedSayingWhy() {
+        AgentWrites away = new AgentWrites(AGENT, "bs-agent", (pod, uid) -> {
+            throw new IllegalStateException("connection refused");
+        });
+        var verdict = away.judge(report(pod("agent-a", "uid-a"), "node-a"));
+        assertThat(verdict.allowed()).isFalse();
+        assertThat(verdict.message()).isEqualTo("cannot tell the node of the agent pod bs-agent/agent-a, so its write of "
+                + "NodeBacklogReport node-a is refused for now: connection refused");
+    }
+
+    @Test
     void anyoneElseIsLeftToRbac() {
         assertThat(writes.judge(request("system:serviceaccount:bs:backlog-sentinel-operator", Map.of(), "backlogsentinel.dev",
                 "nodebacklogreports", null, "node-b")).allowed()).isTrue();
